@@ -1,0 +1,551 @@
+/**
+ * Batched matrix multiply on typed arrays, in plain TypeScript.
+ *
+ * The float path is a small BLIS-style GEMM: B and A are repacked into
+ * contiguous float64 panels so that one register-blocked 4x4 micro-kernel
+ * serves every dtype and every transpose combination; this keeps the hot
+ * loop monomorphic (V8 only optimises well what it sees one shape of) and
+ * sequential in memory. Partial sums live in a float64 tile and are written
+ * to `out` once, so float32 results are rounded a single time however large
+ * `k` is.
+ *
+ * The int32 path wraps modulo 2^32 like C's int32 (see `DType`), which a
+ * float64 accumulator cannot do once products exceed 2^53, so it uses
+ * `Math.imul` on its own simpler loops.
+ *
+ * @module
+ */
+import { ShapeError, ValueError } from '../../../errors.js';
+
+/**
+ * The typed arrays the kernel reads and writes.
+ *
+ * @example
+ * ```ts
+ * const data: NumericArray = new Float32Array([1, 2, 3]);
+ * ```
+ */
+export type NumericArray = Float32Array | Float64Array | Int32Array;
+
+/**
+ * Shape and layout of a batched multiply `out[b] = A_b · B_b`.
+ *
+ * Batch broadcasting is expressed through the offset lists instead of
+ * strides so that the caller can map any broadcast pattern of leading dims
+ * to a flat list of matrices without copying them.
+ *
+ * @example
+ * ```ts
+ * // Three [2,4]·[4,5] products sharing one B matrix:
+ * const args: MatMulArgs = {
+ *   m: 2, n: 5, k: 4, transposeA: false, transposeB: false, batch: 3,
+ *   aOffsets: [0, 8, 16], bOffsets: [0, 0, 0],
+ * };
+ * ```
+ */
+export interface MatMulArgs {
+  /** Rows of the logical A and of each output matrix. */
+  m: number;
+  /** Columns of the logical B and of each output matrix. */
+  n: number;
+  /** The contracted dimension: columns of logical A, rows of logical B. */
+  k: number;
+  /** When true, A is stored row-major as `[k, m]` and read transposed. */
+  transposeA: boolean;
+  /** When true, B is stored row-major as `[n, k]` and read transposed. */
+  transposeB: boolean;
+  /** Number of output matrices; `out` is `[batch, m, n]`. */
+  batch: number;
+  /** Element offset into `a` of the A matrix used for output `i` (length `batch`); repeat an offset to broadcast. */
+  aOffsets: ArrayLike<number>;
+  /** Element offset into `b` of the B matrix used for output `i` (length `batch`); repeat an offset to broadcast. */
+  bOffsets: ArrayLike<number>;
+}
+
+// Micro-kernel tile: 4x4 = 16 accumulators + 8 operands just fits the 16
+// x64 SSE registers V8 allocates from; wider tiles measured slower (spills).
+const MR = 4;
+const NR = 4;
+// Depth of one pass over the packed panels: a 4xKC A panel and a KCx4 B
+// panel (8 KiB each as float64) stay in L1 while the micro-kernel runs.
+const KC = 256;
+// Rows of A packed at a time: an MCxKC float64 block (128 KiB) stays in L2
+// while it is swept against every B panel.
+const MC = 64;
+// Packed B is kept whole for the full k when it fits this many doubles
+// (32 MiB); beyond that n is processed in column chunks.
+const B_BUDGET = 1 << 22;
+// Scratch buffers up to this many elements are kept between calls; larger
+// ones are allocated per call so one huge multiply does not pin memory.
+const RETAIN_LIMIT = 1 << 23;
+// Below this many multiply-adds, packing costs more than it saves.
+const DIRECT_LIMIT = 4096;
+
+let packedA: Float64Array = new Float64Array(0);
+let packedB: Float64Array = new Float64Array(0);
+let cTile: Float64Array = new Float64Array(0);
+let intA: Int32Array = new Int32Array(0);
+let intB: Int32Array = new Int32Array(0);
+
+/** Grow-only reuse keeps steady-state training free of large allocations. */
+function scratchF64(current: Float64Array, len: number): Float64Array {
+  if (current.length >= len) return current;
+  if (len > RETAIN_LIMIT) return new Float64Array(len);
+  return new Float64Array(Math.max(len, Math.min(RETAIN_LIMIT, current.length * 2)));
+}
+
+function scratchI32(current: Int32Array, len: number): Int32Array {
+  if (current.length >= len) return current;
+  if (len > RETAIN_LIMIT) return new Int32Array(len);
+  return new Int32Array(Math.max(len, Math.min(RETAIN_LIMIT, current.length * 2)));
+}
+
+/**
+ * Computes `out[b, i, j] = Σ_p A_b[i, p] · B_b[p, j]` for every output
+ * matrix `b`; `out` (length at least `batch·m·n`) is fully overwritten.
+ *
+ * Float outputs accumulate in float64 and round once on store. An
+ * `Int32Array` output uses wrapping 32-bit integer arithmetic, matching the
+ * `int32` dtype; its inputs are read through `ToInt32`.
+ *
+ * @param a Storage holding every A matrix, at `args.aOffsets`.
+ * @param b Storage holding every B matrix, at `args.bOffsets`.
+ * @param out Destination, row-major `[batch, m, n]`.
+ * @param args Shapes, transposes and per-output offsets.
+ * @throws {ValueError} When a size or offset is not a non-negative integer.
+ * @throws {ShapeError} When a matrix or the output does not fit its array.
+ *
+ * @example
+ * ```ts
+ * const a = new Float32Array([1, 2, 3, 4, 5, 6]); // [2,3]
+ * const b = new Float32Array([1, 0, 0, 1, 1, 1]); // [3,2]
+ * const out = new Float32Array(4);
+ * matMulKernel(a, b, out, {
+ *   m: 2, n: 2, k: 3, transposeA: false, transposeB: false,
+ *   batch: 1, aOffsets: [0], bOffsets: [0],
+ * });
+ * // out = [4, 5, 10, 11]
+ * ```
+ */
+export function matMulKernel(a: NumericArray, b: NumericArray, out: NumericArray, args: MatMulArgs): void {
+  validate(a, b, out, args);
+  let { m, batch, aOffsets, bOffsets } = args;
+  const { n, k, transposeA, transposeB } = args;
+  const total = batch * m * n;
+  if (total === 0) return;
+  if (k === 0) {
+    out.fill(0, 0, total);
+    return;
+  }
+
+  // A contiguous batch of A against one shared B is a single taller
+  // multiply; folding it lets small-m batches (e.g. a dense layer over
+  // [batch, time, features]) use the blocked path and pack B once.
+  if (batch > 1 && !transposeA && isFoldable(aOffsets, bOffsets, batch, m * k)) {
+    m *= batch;
+    aOffsets = [aOffsets[0]];
+    bOffsets = [bOffsets[0]];
+    batch = 1;
+  }
+
+  if (out instanceof Int32Array) {
+    intMatMul(a, b, out, m, n, k, transposeA, transposeB, batch, aOffsets, bOffsets);
+  } else if (m * n * k < DIRECT_LIMIT) {
+    directMatMul(a, b, out, m, n, k, transposeA, transposeB, batch, aOffsets, bOffsets);
+  } else {
+    blockedMatMul(a, b, out, m, n, k, transposeA, transposeB, batch, aOffsets, bOffsets);
+  }
+}
+
+function checkCount(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ValueError(`matMulKernel: ${name} must be a non-negative integer, got ${value}`);
+  }
+}
+
+function validate(a: NumericArray, b: NumericArray, out: NumericArray, args: MatMulArgs): void {
+  const { m, n, k, batch, aOffsets, bOffsets } = args;
+  checkCount('m', m);
+  checkCount('n', n);
+  checkCount('k', k);
+  checkCount('batch', batch);
+  if (aOffsets.length < batch || bOffsets.length < batch) {
+    throw new ShapeError(
+      `matMulKernel: expected ${batch} aOffsets and bOffsets, got ${aOffsets.length} and ${bOffsets.length}`,
+    );
+  }
+  if (out.length < batch * m * n) {
+    throw new ShapeError(`matMulKernel: out needs ${batch * m * n} elements ([${batch},${m},${n}]), got ${out.length}`);
+  }
+  const aSize = m * k;
+  const bSize = k * n;
+  for (let i = 0; i < batch; i++) {
+    const ao = aOffsets[i];
+    const bo = bOffsets[i];
+    checkCount(`aOffsets[${i}]`, ao);
+    checkCount(`bOffsets[${i}]`, bo);
+    if (ao + aSize > a.length) {
+      throw new ShapeError(`matMulKernel: A matrix ${i} needs elements [${ao}, ${ao + aSize}) but a has ${a.length}`);
+    }
+    if (bo + bSize > b.length) {
+      throw new ShapeError(`matMulKernel: B matrix ${i} needs elements [${bo}, ${bo + bSize}) but b has ${b.length}`);
+    }
+  }
+}
+
+function isFoldable(aOffsets: ArrayLike<number>, bOffsets: ArrayLike<number>, batch: number, aSize: number): boolean {
+  const a0 = aOffsets[0];
+  const b0 = bOffsets[0];
+  for (let i = 1; i < batch; i++) {
+    if (bOffsets[i] !== b0 || aOffsets[i] !== a0 + i * aSize) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Tiny float products: a plain dot-product loop, no packing or scratch.
+
+function directMatMul(
+  a: NumericArray,
+  b: NumericArray,
+  out: NumericArray,
+  m: number,
+  n: number,
+  k: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  batch: number,
+  aOffsets: ArrayLike<number>,
+  bOffsets: ArrayLike<number>,
+): void {
+  // Element strides of logical A[i, p] and B[p, j] in storage.
+  const aRow = transposeA ? 1 : k;
+  const aCol = transposeA ? m : 1;
+  const bRow = transposeB ? 1 : n;
+  const bCol = transposeB ? k : 1;
+  let o = 0;
+  for (let t = 0; t < batch; t++) {
+    const aBase = aOffsets[t];
+    const bBase = bOffsets[t];
+    for (let i = 0; i < m; i++) {
+      const ai = aBase + i * aRow;
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        let ap = ai;
+        let bp = bBase + j * bCol;
+        for (let p = 0; p < k; p++) {
+          s += a[ap] * b[bp];
+          ap += aCol;
+          bp += bRow;
+        }
+        out[o++] = s;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Blocked float path.
+
+function blockedMatMul(
+  a: NumericArray,
+  b: NumericArray,
+  out: Float32Array | Float64Array,
+  m: number,
+  n: number,
+  k: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  batch: number,
+  aOffsets: ArrayLike<number>,
+  bOffsets: ArrayLike<number>,
+): void {
+  const nPadAll = roundUp(n, NR);
+  // Column chunk of B packed at once, bounded so packed B cannot grow
+  // without limit for very large k·n.
+  const nChunk = nPadAll * k <= B_BUDGET ? n : Math.max(NR, Math.floor(B_BUDGET / k / NR) * NR);
+  const mBlock = Math.min(MC, roundUp(m, MR));
+  const pb = (packedB = scratchF64(packedB, roundUp(Math.min(nChunk, n), NR) * k));
+  const pa = (packedA = scratchF64(packedA, mBlock * k));
+  const ct = (cTile = scratchF64(cTile, mBlock * roundUp(Math.min(nChunk, n), NR)));
+  // Packed B is reused across outputs that share a B matrix (broadcast),
+  // which is only valid when it holds all of n.
+  let packedBOffset = -1;
+
+  for (let t = 0; t < batch; t++) {
+    const aBase = aOffsets[t];
+    const bBase = bOffsets[t];
+    const outBase = t * m * n;
+    for (let jc = 0; jc < n; jc += nChunk) {
+      const nc = Math.min(nChunk, n - jc);
+      const ncPad = roundUp(nc, NR);
+      if (nc !== n || bBase !== packedBOffset) {
+        if (transposeB) packBTransposed(b, bBase, k, jc, nc, pb);
+        else packB(b, bBase, n, k, jc, nc, pb);
+        packedBOffset = nc === n ? bBase : -1;
+      }
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = Math.min(MC, m - ic);
+        const mcPad = roundUp(mc, MR);
+        if (transposeA) packATransposed(a, aBase, m, k, ic, mc, pa);
+        else packA(a, aBase, k, ic, mc, pa);
+        ct.fill(0, 0, mcPad * ncPad);
+        for (let pc = 0; pc < k; pc += KC) {
+          const kc = Math.min(KC, k - pc);
+          for (let jr = 0; jr < ncPad; jr += NR) {
+            const bo = jr * k + pc * NR;
+            for (let ir = 0; ir < mcPad; ir += MR) {
+              microKernel4x4(kc, pa, ir * k + pc * MR, pb, bo, ct, ir * ncPad + jr, ncPad);
+            }
+          }
+        }
+        storeTile(ct, ncPad, out, outBase + ic * n + jc, n, mc, nc);
+      }
+    }
+  }
+}
+
+function roundUp(x: number, step: number): number {
+  return Math.ceil(x / step) * step;
+}
+
+/**
+ * Packs columns `[j0, j0+nc)` of a row-major `[k, n]` B into NR-wide panels,
+ * each holding all of k as `[k][NR]`, zero-padding the last panel so the
+ * micro-kernel never needs an edge case.
+ */
+function packB(b: NumericArray, base: number, n: number, k: number, j0: number, nc: number, dst: Float64Array): void {
+  let d = 0;
+  for (let j = 0; j < nc; j += NR) {
+    const src0 = base + j0 + j;
+    const w = nc - j;
+    if (w >= NR) {
+      for (let p = 0, s = src0; p < k; p++, s += n) {
+        dst[d] = b[s];
+        dst[d + 1] = b[s + 1];
+        dst[d + 2] = b[s + 2];
+        dst[d + 3] = b[s + 3];
+        d += NR;
+      }
+    } else {
+      for (let p = 0, s = src0; p < k; p++, s += n) {
+        for (let q = 0; q < NR; q++) dst[d + q] = q < w ? b[s + q] : 0;
+        d += NR;
+      }
+    }
+  }
+}
+
+/** As {@link packB} for B stored as `[n, k]`: each column is a contiguous run. */
+function packBTransposed(b: NumericArray, base: number, k: number, j0: number, nc: number, dst: Float64Array): void {
+  for (let j = 0; j < nc; j += NR) {
+    const panel = j * k;
+    for (let q = 0; q < NR; q++) {
+      let d = panel + q;
+      if (j + q < nc) {
+        for (let p = 0, s = base + (j0 + j + q) * k; p < k; p++, s++, d += NR) dst[d] = b[s];
+      } else {
+        for (let p = 0; p < k; p++, d += NR) dst[d] = 0;
+      }
+    }
+  }
+}
+
+/**
+ * Packs rows `[i0, i0+mc)` of a row-major `[m, k]` A into MR-tall panels
+ * laid out `[k][MR]`, zero-padded to a multiple of MR rows.
+ */
+function packA(a: NumericArray, base: number, k: number, i0: number, mc: number, dst: Float64Array): void {
+  for (let i = 0; i < mc; i += MR) {
+    const panel = i * k;
+    for (let r = 0; r < MR; r++) {
+      let d = panel + r;
+      if (i + r < mc) {
+        for (let p = 0, s = base + (i0 + i + r) * k; p < k; p++, s++, d += MR) dst[d] = a[s];
+      } else {
+        for (let p = 0; p < k; p++, d += MR) dst[d] = 0;
+      }
+    }
+  }
+}
+
+/** As {@link packA} for A stored as `[k, m]`: each packed row of MR values is contiguous. */
+function packATransposed(
+  a: NumericArray,
+  base: number,
+  m: number,
+  k: number,
+  i0: number,
+  mc: number,
+  dst: Float64Array,
+): void {
+  let d = 0;
+  for (let i = 0; i < mc; i += MR) {
+    const src0 = base + i0 + i;
+    const h = mc - i;
+    if (h >= MR) {
+      for (let p = 0, s = src0; p < k; p++, s += m) {
+        dst[d] = a[s];
+        dst[d + 1] = a[s + 1];
+        dst[d + 2] = a[s + 2];
+        dst[d + 3] = a[s + 3];
+        d += MR;
+      }
+    } else {
+      for (let p = 0, s = src0; p < k; p++, s += m) {
+        for (let r = 0; r < MR; r++) dst[d + r] = r < h ? a[s + r] : 0;
+        d += MR;
+      }
+    }
+  }
+}
+
+/**
+ * The hot loop: a 4x4 block of C held in 16 locals across `kc` steps, so
+ * each step does 16 multiply-adds for 8 loads. Only ever sees Float64Array
+ * arguments, which keeps it monomorphic.
+ */
+function microKernel4x4(
+  kc: number,
+  pa: Float64Array,
+  ao: number,
+  pb: Float64Array,
+  bo: number,
+  c: Float64Array,
+  co: number,
+  ldc: number,
+): void {
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  for (let p = 0; p < kc; p++) {
+    const a0 = pa[ao], a1 = pa[ao + 1], a2 = pa[ao + 2], a3 = pa[ao + 3];
+    const b0 = pb[bo], b1 = pb[bo + 1], b2 = pb[bo + 2], b3 = pb[bo + 3];
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    ao += MR;
+    bo += NR;
+  }
+  c[co] += c00; c[co + 1] += c01; c[co + 2] += c02; c[co + 3] += c03;
+  co += ldc;
+  c[co] += c10; c[co + 1] += c11; c[co + 2] += c12; c[co + 3] += c13;
+  co += ldc;
+  c[co] += c20; c[co + 1] += c21; c[co + 2] += c22; c[co + 3] += c23;
+  co += ldc;
+  c[co] += c30; c[co + 1] += c31; c[co + 2] += c32; c[co + 3] += c33;
+}
+
+/** Copies the valid `rows x cols` corner of a tile to `out`; this is the single rounding for float32. */
+function storeTile(
+  tile: Float64Array,
+  ldt: number,
+  out: Float32Array | Float64Array,
+  o: number,
+  ldo: number,
+  rows: number,
+  cols: number,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const t = r * ldt;
+    const d = o + r * ldo;
+    for (let j = 0; j < cols; j++) out[d + j] = tile[t + j];
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Int32 path: wrapping arithmetic via Math.imul. A is gathered row-major and
+// B transposed so every output is a dot product of two contiguous runs.
+
+function intMatMul(
+  a: NumericArray,
+  b: NumericArray,
+  out: Int32Array,
+  m: number,
+  n: number,
+  k: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  batch: number,
+  aOffsets: ArrayLike<number>,
+  bOffsets: ArrayLike<number>,
+): void {
+  const ra = (intA = scratchI32(intA, m * k));
+  const rb = (intB = scratchI32(intB, n * k));
+  let gatheredA = -1;
+  let gatheredB = -1;
+  for (let t = 0; t < batch; t++) {
+    const aBase = aOffsets[t];
+    const bBase = bOffsets[t];
+    if (aBase !== gatheredA) {
+      // Rows of A as [m][k]; a transposed A is [k][m].
+      gather(a, aBase, transposeA ? m : k, transposeA ? 1 : 0, m, k, ra);
+      gatheredA = aBase;
+    }
+    if (bBase !== gatheredB) {
+      // Columns of B as [n][k]; a non-transposed B is [k][n].
+      gather(b, bBase, transposeB ? k : n, transposeB ? 0 : 1, n, k, rb);
+      gatheredB = bBase;
+    }
+    intDots(ra, rb, out, t * m * n, m, n, k);
+  }
+}
+
+/**
+ * Writes `rows x k` values to `dst` as contiguous rows; `transposed` (1)
+ * means source row r, element p sits at `base + p*ld + r`, else at
+ * `base + r*ld + p`.
+ */
+function gather(
+  src: NumericArray,
+  base: number,
+  ld: number,
+  transposed: number,
+  rows: number,
+  k: number,
+  dst: Int32Array,
+): void {
+  if (transposed === 0) {
+    for (let r = 0, d = 0; r < rows; r++) {
+      for (let p = 0, s = base + r * ld; p < k; p++) dst[d++] = src[s++];
+    }
+  } else {
+    for (let p = 0, s = base; p < k; p++, s += ld) {
+      for (let r = 0, d = p; r < rows; r++, d += k) dst[d] = src[s + r];
+    }
+  }
+}
+
+function intDots(ra: Int32Array, rb: Int32Array, out: Int32Array, o: number, m: number, n: number, k: number): void {
+  for (let i = 0; i < m; i++) {
+    const ai = i * k;
+    let j = 0;
+    // Four columns per pass reuse each A element from a register.
+    for (; j + 4 <= n; j += 4) {
+      const b0 = j * k;
+      const b1 = b0 + k;
+      const b2 = b1 + k;
+      const b3 = b2 + k;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let p = 0; p < k; p++) {
+        const x = ra[ai + p];
+        s0 = (s0 + Math.imul(x, rb[b0 + p])) | 0;
+        s1 = (s1 + Math.imul(x, rb[b1 + p])) | 0;
+        s2 = (s2 + Math.imul(x, rb[b2 + p])) | 0;
+        s3 = (s3 + Math.imul(x, rb[b3 + p])) | 0;
+      }
+      out[o + i * n + j] = s0;
+      out[o + i * n + j + 1] = s1;
+      out[o + i * n + j + 2] = s2;
+      out[o + i * n + j + 3] = s3;
+    }
+    for (; j < n; j++) {
+      const bj = j * k;
+      let s = 0;
+      for (let p = 0; p < k; p++) s = (s + Math.imul(ra[ai + p], rb[bj + p])) | 0;
+      out[o + i * n + j] = s;
+    }
+  }
+}

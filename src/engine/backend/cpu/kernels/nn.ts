@@ -1,0 +1,11 @@
+/**
+ * CPU kernels: nn family.
+ *
+ * @internal
+ * @module
+ */
+import type { TypedArray } from '../../../dtype.js';
+import type { KernelTable } from '../../backend.js';
+
+/** @internal */
+export const nnKernels: KernelTable<TypedArray> = {};

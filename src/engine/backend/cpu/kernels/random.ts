@@ -1,0 +1,11 @@
+/**
+ * CPU kernels: random family.
+ *
+ * @internal
+ * @module
+ */
+import type { TypedArray } from '../../../dtype.js';
+import type { KernelTable } from '../../backend.js';
+
+/** @internal */
+export const randomKernels: KernelTable<TypedArray> = {};

@@ -1,0 +1,6 @@
+/**
+ * Ops: linalg family.
+ *
+ * @module
+ */
+export {};

@@ -1,0 +1,6 @@
+/**
+ * Ops: nn family.
+ *
+ * @module
+ */
+export {};

@@ -1,0 +1,6 @@
+/**
+ * Ops: random family.
+ *
+ * @module
+ */
+export {};

@@ -1,0 +1,124 @@
+/**
+ * The conformance suite: every row of every family, on every available
+ * backend; gradient rows on the CPU in float64 against finite differences.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import * as lm from '../../../src/index.js';
+import { checkGradient, expectTensor, type ErrorCase, type ForwardCase, type GradCase } from './harness.js';
+import * as creation from './cases/creation.js';
+import * as elementwise from './cases/elementwise.js';
+import * as linalg from './cases/linalg.js';
+import * as movement from './cases/movement.js';
+import * as nn from './cases/nn.js';
+import * as random from './cases/random.js';
+import * as reduce from './cases/reduce.js';
+
+const families = { creation, elementwise, reduce, linalg, movement, nn, random };
+const forward: ForwardCase[] = Object.values(families).flatMap((f) => f.forward);
+const errors: ErrorCase[] = Object.values(families).flatMap((f) => f.errors);
+const gradients: GradCase[] = Object.values(families).flatMap((f) => f.gradients);
+
+async function availableDevices(): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of lm.listDevices()) {
+    try {
+      await lm.ready(d);
+      out.push(d);
+    } catch {
+      // A device that cannot start here is reported by its own suite.
+    }
+  }
+  return out;
+}
+
+const devices = await availableDevices();
+
+for (const device of devices) {
+  describe(`conformance on ${device}`, () => {
+    const before = lm.memory().numTensors;
+    for (const c of forward) {
+      if (c.skipOn?.includes(device)) continue;
+      it(`${c.op}: ${c.name}`, async () => {
+        const outs = lm.withDevice(device, () => lm.tidy(() => c.run()));
+        const list = Array.isArray(outs) ? outs : [outs];
+        const expected = Array.isArray(c.expected) ? c.expected : [c.expected];
+        expect(list.length).toBe(expected.length);
+        for (let i = 0; i < list.length; i++) {
+          expect(list[i].device).toBe(device);
+          await expectTensor(list[i], expected[i], c.tol ?? 1e-5, `${c.op} ${c.name} output ${i}`);
+        }
+        lm.dispose(list);
+      });
+    }
+    for (const c of errors) {
+      it(`${c.op} rejects: ${c.name}`, () => {
+        const before = lm.memory().numTensors;
+        let thrown: unknown;
+        try {
+          lm.withDevice(device, () => lm.tidy(() => { c.run(); }));
+        } catch (e) {
+          thrown = e;
+        }
+        expect(thrown, `${c.op}: ${c.name} did not throw`).toBeInstanceOf(c.type);
+        expect((thrown as Error).message).toMatch(c.message);
+        expect(lm.memory().numTensors, 'a call that throws leaves no tensors behind').toBe(before);
+      });
+    }
+    afterAll(() => {
+      expect(lm.memory().numTensors).toBe(before);
+    });
+  });
+}
+
+describe('gradients (float64, central differences, CPU)', () => {
+  for (const c of gradients) {
+    it(`${c.op}: ${c.name}`, () => {
+      lm.withDevice('cpu', () => lm.tidy(() => { checkGradient(c); }));
+    });
+  }
+});
+
+describe('conformance table coverage', () => {
+  const opFunctions = Object.entries(lm)
+    .filter(([, v]) => typeof v === 'function')
+    .map(([k]) => k);
+  const covered = new Set(forward.map((c) => c.op));
+  // Every op function in the public API has at least one exact-value row.
+  const OPS = [
+    // creation
+    'tensor', 'scalar', 'zeros', 'ones', 'zerosLike', 'onesLike', 'fill', 'eye', 'range', 'linspace', 'oneHot',
+    'randomNormal', 'randomUniform', 'truncatedNormal',
+    // elementwise unary
+    'neg', 'abs', 'sign', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'sin', 'cos', 'tan',
+    'tanh', 'sigmoid', 'softplus', 'relu', 'relu6', 'leakyRelu', 'elu', 'selu', 'gelu', 'erf', 'floor', 'ceil', 'round',
+    'clipByValue', 'isNaN', 'isFinite', 'logicalNot', 'cast',
+    // binary
+    'add', 'sub', 'mul', 'div', 'floorDiv', 'mod', 'pow', 'maximum', 'minimum', 'squaredDifference', 'atan2', 'equal',
+    'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual', 'logicalAnd', 'logicalOr', 'where',
+    // reductions
+    'sum', 'mean', 'prod', 'max', 'min', 'argMax', 'argMin', 'logSumExp', 'all', 'any', 'moments',
+    // linear algebra
+    'matMul', 'dot', 'outer',
+    // movement
+    'reshape', 'transpose', 'expandDims', 'squeeze', 'slice', 'stridedSlice', 'concat', 'stack', 'unstack', 'split',
+    'tile', 'pad', 'gather', 'reverse', 'broadcastTo', 'clone',
+    // nn
+    'softmax', 'logSoftmax', 'conv2d', 'conv2dTranspose', 'depthwiseConv2d', 'maxPool', 'avgPool', 'dropout',
+  ];
+  it('every listed op is exported', () => {
+    expect(OPS.filter((op) => !opFunctions.includes(op))).toEqual([]);
+  });
+  it('every listed op has conformance rows', () => {
+    expect(OPS.filter((op) => !covered.has(op))).toEqual([]);
+  });
+  it('every differentiable op has a gradient row', () => {
+    const NOT_DIFFERENTIABLE = new Set([
+      'tensor', 'scalar', 'zeros', 'ones', 'zerosLike', 'onesLike', 'fill', 'eye', 'range', 'linspace', 'oneHot',
+      'randomNormal', 'randomUniform', 'truncatedNormal', 'isNaN', 'isFinite', 'logicalNot', 'equal', 'notEqual', 'less',
+      'lessEqual', 'greater', 'greaterEqual', 'logicalAnd', 'logicalOr', 'argMax', 'argMin', 'all', 'any',
+      'floorDiv', 'sign', 'floor', 'ceil', 'round', 'dropout',
+    ]);
+    const withGrad = new Set(gradients.map((c) => c.op));
+    expect(OPS.filter((op) => !NOT_DIFFERENTIABLE.has(op) && !withGrad.has(op))).toEqual([]);
+  });
+});
