@@ -1,0 +1,185 @@
+/**
+ * `npm run bench`: speed and memory of the CPU backend, side by side with
+ * TensorFlow.js's CPU backend when it is installed (a dev dependency).
+ * Prints one table. Figures are medians of several timed runs after warmup.
+ *
+ *   npm run bench                 # all workloads
+ *   npm run bench -- --no-tfjs    # laminar only
+ *   npm run bench -- --quick      # fewer repetitions
+ */
+import * as lm from '../src/index.js';
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+
+type TfCore = typeof import('@tensorflow/tfjs-core');
+let tf: TfCore | null = null;
+if (!args.has('--no-tfjs')) {
+  try {
+    tf = await import('@tensorflow/tfjs-core');
+    await import('@tensorflow/tfjs-backend-cpu');
+    await tf.setBackend('cpu');
+    await tf.ready();
+  } catch {
+    tf = null;
+  }
+}
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Median milliseconds of `fn` over `reps` runs after `warmup` runs. */
+async function time(fn: () => unknown | Promise<unknown>, reps: number, warmup = 2): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const out: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    out.push(performance.now() - t0);
+  }
+  return median(out);
+}
+
+interface Row {
+  workload: string;
+  unit: string;
+  laminar: number;
+  tfjs?: number;
+  /** true when bigger is better (GFLOP/s), false for times. */
+  higherIsBetter: boolean;
+}
+const rows: Row[] = [];
+
+// M: 1024³ float32 matmul.
+{
+  const n = 1024;
+  const flops = 2 * n * n * n;
+  lm.setSeed(1);
+  const a = lm.randomNormal([n, n]);
+  const b = lm.randomNormal([n, n]);
+  const ms = await time(() => lm.tidy(() => lm.matMul(a, b).dataSync()), quick ? 2 : 5, 1);
+  let tfMs: number | undefined;
+  if (tf) {
+    const ta = tf.randomNormal([n, n]);
+    const tb = tf.randomNormal([n, n]);
+    tfMs = await time(() => tf!.tidy(() => tf!.matMul(ta, tb).dataSync()), quick ? 1 : 3, 1);
+    tf.dispose([ta, tb]);
+  }
+  rows.push({ workload: 'matMul 1024x1024x1024 float32', unit: 'GFLOP/s', laminar: flops / ms / 1e6, tfjs: tfMs && flops / tfMs / 1e6, higherIsBetter: true });
+  lm.dispose([a, b]);
+}
+
+// The seeds' two-layer ReLU net: one SGD step (forward, backward, update).
+{
+  const [N, D, H, O] = [64, 1000, 100, 10];
+  const flops = 3 * 2 * (N * D * H + N * H * O);
+  lm.setSeed(2);
+  const x = lm.randomNormal([N, D]);
+  const y = lm.randomNormal([N, O]);
+  const w1 = lm.variable(lm.randomNormal([D, H]).mul(0.01), { name: 'bench/w1' });
+  const w2 = lm.variable(lm.randomNormal([H, O]).mul(0.01), { name: 'bench/w2' });
+  const step = () =>
+    lm.tidy(() => {
+      const { value, grads } = lm.variableGrads(() => x.matMul(w1).relu().matMul(w2).sub(y).square().sum());
+      w1.assignSub(grads['bench/w1'].mul(1e-6));
+      w2.assignSub(grads['bench/w2'].mul(1e-6));
+      return value.dataSync()[0];
+    });
+  const ms = await time(step, quick ? 20 : 100, 10);
+  let tfMs: number | undefined;
+  if (tf) {
+    const t = tf;
+    const tx = t.randomNormal([N, D]);
+    const ty = t.randomNormal([N, O]);
+    const tw1 = t.variable(t.randomNormal([D, H]).mul(0.01));
+    const tw2 = t.variable(t.randomNormal([H, O]).mul(0.01));
+    const tstep = () =>
+      t.tidy(() => {
+        const { value, grads } = t.variableGrads(() => tx.matMul(tw1).relu().matMul(tw2).sub(ty).square().sum() as import('@tensorflow/tfjs-core').Scalar, [tw1, tw2]);
+        tw1.assign(tw1.sub(grads[tw1.name].mul(1e-6)));
+        tw2.assign(tw2.sub(grads[tw2.name].mul(1e-6)));
+        return value.dataSync()[0];
+      });
+    tfMs = await time(tstep, quick ? 20 : 100, 10);
+    t.dispose([tx, ty, tw1, tw2]);
+  }
+  rows.push({ workload: 'two-layer net step N=64 D=1000 H=100', unit: 'ms/step', laminar: ms, tfjs: tfMs, higherIsBetter: false });
+  rows.push({ workload: '  same, effective', unit: 'GFLOP/s', laminar: flops / ms / 1e6, tfjs: tfMs && flops / tfMs / 1e6, higherIsBetter: true });
+  lm.dispose([x, y, w1, w2]);
+}
+
+// Eager dispatch overhead: a 10-element add.
+{
+  const a = lm.ones([10]);
+  const b = lm.ones([10]);
+  const reps = 20000;
+  const ms = await time(() => {
+    for (let i = 0; i < reps; i++) lm.add(a, b).dispose();
+  }, quick ? 3 : 7);
+  let tfMs: number | undefined;
+  if (tf) {
+    const ta = tf.ones([10]);
+    const tb = tf.ones([10]);
+    tfMs = await time(() => {
+      for (let i = 0; i < reps; i++) tf!.add(ta, tb).dispose();
+    }, quick ? 3 : 7);
+    tf.dispose([ta, tb]);
+  }
+  rows.push({ workload: 'add of 10 elements (dispatch overhead)', unit: 'ns/op', laminar: (ms * 1e6) / reps, tfjs: tfMs && (tfMs * 1e6) / reps, higherIsBetter: false });
+  lm.dispose([a, b]);
+}
+
+// conv2d forward + both gradients, a small CNN layer.
+{
+  const xShape = [8, 28, 28, 32] as const;
+  const fShape = [3, 3, 32, 64] as const;
+  const flops = 2 * 8 * 28 * 28 * 64 * 3 * 3 * 32;
+  lm.setSeed(3);
+  const x = lm.randomNormal([...xShape]);
+  const f = lm.randomNormal([...fShape]);
+  const ms = await time(() => lm.tidy(() => lm.conv2d(x, f, 1, 'same').dataSync()), quick ? 3 : 7);
+  let tfMs: number | undefined;
+  if (tf) {
+    const tx = tf.randomNormal([...xShape]) as import('@tensorflow/tfjs-core').Tensor4D;
+    const tfl = tf.randomNormal([...fShape]) as import('@tensorflow/tfjs-core').Tensor4D;
+    tfMs = await time(() => tf!.tidy(() => tf!.conv2d(tx, tfl, 1, 'same').dataSync()), quick ? 2 : 5);
+    tf.dispose([tx, tfl]);
+  }
+  rows.push({ workload: 'conv2d [8,28,28,32]*[3,3,32,64] same', unit: 'GFLOP/s', laminar: flops / ms / 1e6, tfjs: tfMs && flops / tfMs / 1e6, higherIsBetter: true });
+  lm.dispose([x, f]);
+}
+
+// Memory: a 200-step loop must end where it started.
+{
+  const before = lm.memory();
+  const w = lm.variable(lm.randomNormal([100, 10]), { name: 'bench/mem' });
+  const xs = lm.randomNormal([32, 100]);
+  for (let i = 0; i < 200; i++) {
+    lm.tidy(() => {
+      const { grads } = lm.variableGrads(() => xs.matMul(w).square().mean());
+      w.assignSub(grads['bench/mem'].mul(0.01));
+    });
+  }
+  lm.dispose([w, xs]);
+  const after = lm.memory();
+  rows.push({ workload: 'live tensors after 200 steps (delta)', unit: 'tensors', laminar: after.numTensors - before.numTensors, higherIsBetter: false });
+}
+
+const fmt = (v: number | undefined) => (v === undefined ? '-' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const header = ['workload', 'unit', 'laminar', tf ? 'tfjs-cpu' : '', tf ? 'laminar vs tfjs' : ''];
+const table = rows.map((r) => {
+  let ratio = '';
+  if (r.tfjs !== undefined && r.tfjs > 0 && r.laminar > 0) {
+    const x = r.higherIsBetter ? r.laminar / r.tfjs : r.tfjs / r.laminar;
+    ratio = `${x.toFixed(2)}x ${x >= 1 ? 'faster' : 'slower'}`;
+  }
+  return [r.workload, r.unit, fmt(r.laminar), tf ? fmt(r.tfjs) : '', ratio];
+});
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
+const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+console.log(`laminar bench (node ${process.version}, ${(await import('node:os')).cpus().length} cores)${tf ? '' : ' — TensorFlow.js not installed, laminar only'}`);
+console.log(line(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const r of table) console.log(line(r));
