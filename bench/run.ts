@@ -59,7 +59,7 @@ const rows: Row[] = [];
   lm.setSeed(1);
   const a = lm.randomNormal([n, n]);
   const b = lm.randomNormal([n, n]);
-  const ms = await time(() => lm.tidy(() => lm.matMul(a, b).dataSync()), quick ? 2 : 5, 1);
+  const ms = await time(() => lm.tidy(() => { lm.matMul(a, b).dataSync(); }), quick ? 2 : 5, 1);
   let tfMs: number | undefined;
   if (tf) {
     const ta = tf.randomNormal([n, n]);
@@ -93,13 +93,13 @@ const rows: Row[] = [];
     const t = tf;
     const tx = t.randomNormal([N, D]);
     const ty = t.randomNormal([N, O]);
-    const tw1 = t.variable(t.randomNormal([D, H]).mul(0.01));
-    const tw2 = t.variable(t.randomNormal([H, O]).mul(0.01));
+    const tw1 = t.variable(t.mul(t.randomNormal([D, H]), 0.01));
+    const tw2 = t.variable(t.mul(t.randomNormal([H, O]), 0.01));
     const tstep = () =>
       t.tidy(() => {
-        const { value, grads } = t.variableGrads(() => tx.matMul(tw1).relu().matMul(tw2).sub(ty).square().sum() as import('@tensorflow/tfjs-core').Scalar, [tw1, tw2]);
-        tw1.assign(tw1.sub(grads[tw1.name].mul(1e-6)));
-        tw2.assign(tw2.sub(grads[tw2.name].mul(1e-6)));
+        const { value, grads } = t.variableGrads(() => t.sum(t.square(t.sub(t.matMul(t.relu(t.matMul(tx, tw1)), tw2), ty))) as import('@tensorflow/tfjs-core').Scalar, [tw1, tw2]);
+        tw1.assign(t.sub(tw1, t.mul(grads[tw1.name], 1e-6)));
+        tw2.assign(t.sub(tw2, t.mul(grads[tw2.name], 1e-6)));
         return value.dataSync()[0];
       });
     tfMs = await time(tstep, quick ? 20 : 100, 10);
@@ -139,7 +139,7 @@ const rows: Row[] = [];
   lm.setSeed(3);
   const x = lm.randomNormal([...xShape]);
   const f = lm.randomNormal([...fShape]);
-  const ms = await time(() => lm.tidy(() => lm.conv2d(x, f, 1, 'same').dataSync()), quick ? 3 : 7);
+  const ms = await time(() => lm.tidy(() => { lm.conv2d(x, f, 1, 'same').dataSync(); }), quick ? 3 : 7);
   let tfMs: number | undefined;
   if (tf) {
     const tx = tf.randomNormal([...xShape]) as import('@tensorflow/tfjs-core').Tensor4D;

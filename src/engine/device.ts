@@ -9,7 +9,15 @@ import type { Backend } from './backend/backend.js';
 import { DeviceError, ValueError } from './errors.js';
 import { CpuBackend } from './backend/cpu/backend.js';
 
-type BackendFactory = () => Backend | Promise<Backend>;
+/**
+ * Makes a backend; async when the device must be requested (WebGPU).
+ *
+ * @example
+ * ```ts
+ * const factory: BackendFactory = () => new CpuBackend('cpu2');
+ * ```
+ */
+export type BackendFactory = () => Backend | Promise<Backend>;
 
 const factories = new Map<string, BackendFactory>();
 const instances = new Map<string, Backend>();

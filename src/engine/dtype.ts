@@ -129,7 +129,8 @@ export function convertArray(values: ArrayLike<number | boolean>, dtype: DType):
   const n = values.length;
   const out = allocArray(dtype, n);
   if (dtype === 'bool') {
-    for (let i = 0; i < n; i++) out[i] = values[i] ? 1 : 0;
+    // `!= 0` rather than truthiness, so NaN is true as in cast (and NumPy, TensorFlow).
+    for (let i = 0; i < n; i++) out[i] = values[i] !== 0 && values[i] !== false ? 1 : 0;
   } else if (dtype === 'int32') {
     for (let i = 0; i < n; i++) out[i] = Math.trunc(Number(values[i]));
   } else {

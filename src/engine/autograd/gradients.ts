@@ -75,10 +75,52 @@ function resolveDy(op: string, y: Tensor, dy: TensorLike | undefined): Tensor {
   return t;
 }
 
-interface GradResult {
+/**
+ * What {@link valueAndGrad} returns.
+ *
+ * @example
+ * ```ts
+ * const { value, grad: g }: ValueAndGradResult = valueAndGrad((x) => x.square().sum())(tensor([3]));
+ * ```
+ */
+export interface ValueAndGradResult {
+  /** f(x). */
   value: Tensor;
+  /** df/dx, shaped like x. */
+  grad: Tensor;
+}
+
+/**
+ * What {@link valueAndGrads} returns.
+ *
+ * @example
+ * ```ts
+ * const { value, grads: [da, db] }: ValueAndGradsResult = valueAndGrads((a, b) => a.mul(b).sum())([tensor([1]), tensor([2])]);
+ * ```
+ */
+export interface ValueAndGradsResult {
+  /** f(...args). */
+  value: Tensor;
+  /** The gradient for each argument, in order. */
   grads: Tensor[];
 }
+
+/**
+ * What {@link variableGrads} returns.
+ *
+ * @example
+ * ```ts
+ * const { value, grads }: VariableGradsResult = variableGrads(() => w.square().sum());
+ * ```
+ */
+export interface VariableGradsResult {
+  /** The scalar loss. */
+  value: Tensor;
+  /** The gradient of each variable, keyed by variable name. */
+  grads: Record<string, Tensor>;
+}
+
+type GradResult = ValueAndGradsResult;
 
 function gradients(op: string, f: (...xs: Tensor[]) => Tensor, args: readonly TensorLike[], dy: TensorLike | undefined): GradResult {
   return runInScope(() => {
@@ -144,7 +186,7 @@ export function grads(f: (...args: Tensor[]) => Tensor): (args: readonly TensorL
  * const { value, grad: g } = valueAndGrad((x) => x.square().sum())(tensor([3])); // 9, [6]
  * ```
  */
-export function valueAndGrad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike) => { value: Tensor; grad: Tensor } {
+export function valueAndGrad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: TensorLike) => ValueAndGradResult {
   if (typeof f !== 'function') throw new ValueError(`valueAndGrad: expected a function, got ${typeof f}`);
   return (x, dy) => {
     const { value, grads: gs } = gradients('valueAndGrad', (t) => f(t), [x], dy);
@@ -160,7 +202,7 @@ export function valueAndGrad(f: (x: Tensor) => Tensor): (x: TensorLike, dy?: Ten
  * const { value, grads: [da, db] } = valueAndGrads((a, b) => a.mul(b).sum())([tensor([1]), tensor([2])]);
  * ```
  */
-export function valueAndGrads(f: (...args: Tensor[]) => Tensor): (args: readonly TensorLike[], dy?: TensorLike) => { value: Tensor; grads: Tensor[] } {
+export function valueAndGrads(f: (...args: Tensor[]) => Tensor): (args: readonly TensorLike[], dy?: TensorLike) => ValueAndGradsResult {
   if (typeof f !== 'function') throw new ValueError(`valueAndGrads: expected a function, got ${typeof f}`);
   return (args, dy) => {
     if (!Array.isArray(args)) throw new ValueError(`valueAndGrads: expected an array of arguments, got ${typeof args}`);
@@ -180,7 +222,7 @@ export function valueAndGrads(f: (...args: Tensor[]) => Tensor): (args: readonly
  * await grads['w'].array(); // [2, 4]
  * ```
  */
-export function variableGrads(f: () => Tensor, varList?: readonly Variable[]): { value: Tensor; grads: Record<string, Tensor> } {
+export function variableGrads(f: () => Tensor, varList?: readonly Variable[]): VariableGradsResult {
   if (typeof f !== 'function') throw new ValueError(`variableGrads: expected a function, got ${typeof f}`);
   if (varList !== undefined) {
     if (!Array.isArray(varList)) throw new ValueError(`variableGrads: expected varList to be an array of variables, got ${typeof varList}`);
@@ -225,6 +267,17 @@ export interface CustomGradResult {
   gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor | Tensor[];
 }
 
+/**
+ * The `save` callback {@link customGrad} passes to its function: tensors
+ * given to it reach `gradFunc` as `saved`.
+ *
+ * @example
+ * ```ts
+ * const f = customGrad((x: Tensor, save: SaveFn) => { save([x]); return { value: x.square(), gradFunc: (dy, [x]) => [dy.mul(x).mul(2)] }; });
+ * ```
+ */
+export type SaveFn = (tensors: Tensor[]) => void;
+
 const customGradDef = defineOp<{ gradFunc: (dy: Tensor) => Tensor | Tensor[] }>({
   name: 'customGrad',
   inputNames: ['...inputs'],
@@ -246,15 +299,15 @@ const customGradDef = defineOp<{ gradFunc: (dy: Tensor) => Tensor | Tensor[] }>(
  *
  * @example
  * ```ts
- * const clippedIdentity = customGrad((x, save) => {
+ * const clippedIdentity = customGrad((x: Tensor, save: SaveFn) => {
  *   save([x]);
  *   return { value: x.clone(), gradFunc: (dy) => [clipByValue(dy, -1, 1)] };
  * });
  * ```
  */
-export function customGrad(f: (...args: [...Tensor[], (tensors: Tensor[]) => void]) => CustomGradResult): (...inputs: Tensor[]) => Tensor {
+export function customGrad<Args extends Tensor[]>(f: (...args: [...Args, SaveFn]) => CustomGradResult): (...inputs: Args) => Tensor {
   if (typeof f !== 'function') throw new ValueError(`customGrad: expected a function, got ${typeof f}`);
-  return (...inputs) => {
+  return (...inputs: Args) => {
     inputs.forEach((x, i) => {
       if (!(x instanceof Tensor)) throw new ValueError(`customGrad: input ${i} is not a Tensor`);
       x.assertAlive('customGrad');
@@ -267,7 +320,8 @@ export function customGrad(f: (...args: [...Tensor[], (tensors: Tensor[]) => voi
     if (!(value instanceof Tensor)) throw new ValueError('customGrad: f must return {value: Tensor, gradFunc}');
     if (typeof gradFunc !== 'function') throw new ValueError('customGrad: f must return {value, gradFunc: (dy, saved) => gradients}');
     // The recorded output must be a tensor distinct from the inputs for the tape to tell them apart.
-    const out = inputs.includes(value) ? value.reshape(value.shape) : value;
+    // Paused: a recorded reshape would add its own gradient path from the input to the output.
+    const out = inputs.includes(value) ? withRecordingPaused(() => value.reshape(value.shape)) : value;
     recordOp(customGradDef, inputs, [out], {
       gradFunc: (dy: Tensor) => gradFunc(dy, saved),
     });

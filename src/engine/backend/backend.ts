@@ -72,7 +72,10 @@ export type Kernel<P, H = unknown> = (inputs: readonly TensorInfo<H>[], params: 
  */
 export type KernelTable<H = unknown> = {
   // Method syntax makes the parameter check bivariant, so a CPU table (H = TypedArray) is a Backend<unknown> table.
-  [K in keyof OpRegistry]?: { kernel(inputs: readonly TensorInfo<H>[], params: OpRegistry[K], outputs: readonly TensorMeta[]): H[] }['kernel'];
+  [K in keyof OpRegistry]?: {
+    /** Runs op `K`: one new data handle per output. */
+    kernel(inputs: readonly TensorInfo<H>[], params: OpRegistry[K], outputs: readonly TensorMeta[]): H[];
+  }['kernel'];
 };
 
 /**

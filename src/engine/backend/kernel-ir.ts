@@ -84,30 +84,84 @@ export const ir = {
   param: (name: string): E => ({ kind: 'param', name }),
   /** `cond != 0 ? then : otherwise`. */
   select: (cond: E, then: E | number, otherwise: E | number): E => ({ kind: 'select', cond, then: asExpr(then), otherwise: asExpr(otherwise) }),
-  neg: (x: E) => call('neg', x), abs: (x: E) => call('abs', x), sign: (x: E) => call('sign', x),
-  exp: (x: E) => call('exp', x), expm1: (x: E) => call('expm1', x), log: (x: E) => call('log', x),
-  log1p: (x: E) => call('log1p', x), sqrt: (x: E) => call('sqrt', x), rsqrt: (x: E) => call('rsqrt', x),
-  sin: (x: E) => call('sin', x), cos: (x: E) => call('cos', x), tan: (x: E) => call('tan', x),
-  tanh: (x: E) => call('tanh', x), floor: (x: E) => call('floor', x), ceil: (x: E) => call('ceil', x),
-  round: (x: E) => call('round', x), erf: (x: E) => call('erf', x), isnan: (x: E) => call('isnan', x),
-  isfinite: (x: E) => call('isfinite', x), not: (x: E) => call('not', x), sigmoid: (x: E) => call('sigmoid', x),
-  add: (a: E | number, b: E | number) => call('add', asExpr(a), asExpr(b)),
-  sub: (a: E | number, b: E | number) => call('sub', asExpr(a), asExpr(b)),
-  mul: (a: E | number, b: E | number) => call('mul', asExpr(a), asExpr(b)),
-  imul: (a: E | number, b: E | number) => call('imul', asExpr(a), asExpr(b)),
-  div: (a: E | number, b: E | number) => call('div', asExpr(a), asExpr(b)),
-  pow: (a: E | number, b: E | number) => call('pow', asExpr(a), asExpr(b)),
-  max: (a: E | number, b: E | number) => call('max', asExpr(a), asExpr(b)),
-  min: (a: E | number, b: E | number) => call('min', asExpr(a), asExpr(b)),
-  atan2: (a: E | number, b: E | number) => call('atan2', asExpr(a), asExpr(b)),
-  mod: (a: E | number, b: E | number) => call('mod', asExpr(a), asExpr(b)),
-  floordiv: (a: E | number, b: E | number) => call('floordiv', asExpr(a), asExpr(b)),
-  eq: (a: E | number, b: E | number) => call('eq', asExpr(a), asExpr(b)),
-  ne: (a: E | number, b: E | number) => call('ne', asExpr(a), asExpr(b)),
-  lt: (a: E | number, b: E | number) => call('lt', asExpr(a), asExpr(b)),
-  le: (a: E | number, b: E | number) => call('le', asExpr(a), asExpr(b)),
-  gt: (a: E | number, b: E | number) => call('gt', asExpr(a), asExpr(b)),
-  ge: (a: E | number, b: E | number) => call('ge', asExpr(a), asExpr(b)),
-  and: (a: E | number, b: E | number) => call('and', asExpr(a), asExpr(b)),
-  or: (a: E | number, b: E | number) => call('or', asExpr(a), asExpr(b)),
+  /** `neg(x)` (see {@link ScalarFn}). */
+  neg: (x: E): E => call('neg', x),
+  /** `abs(x)` (see {@link ScalarFn}). */
+  abs: (x: E): E => call('abs', x),
+  /** `sign(x)` (see {@link ScalarFn}). */
+  sign: (x: E): E => call('sign', x),
+  /** `exp(x)` (see {@link ScalarFn}). */
+  exp: (x: E): E => call('exp', x),
+  /** `expm1(x)` (see {@link ScalarFn}). */
+  expm1: (x: E): E => call('expm1', x),
+  /** `log(x)` (see {@link ScalarFn}). */
+  log: (x: E): E => call('log', x),
+  /** `log1p(x)` (see {@link ScalarFn}). */
+  log1p: (x: E): E => call('log1p', x),
+  /** `sqrt(x)` (see {@link ScalarFn}). */
+  sqrt: (x: E): E => call('sqrt', x),
+  /** `rsqrt(x)` (see {@link ScalarFn}). */
+  rsqrt: (x: E): E => call('rsqrt', x),
+  /** `sin(x)` (see {@link ScalarFn}). */
+  sin: (x: E): E => call('sin', x),
+  /** `cos(x)` (see {@link ScalarFn}). */
+  cos: (x: E): E => call('cos', x),
+  /** `tan(x)` (see {@link ScalarFn}). */
+  tan: (x: E): E => call('tan', x),
+  /** `tanh(x)` (see {@link ScalarFn}). */
+  tanh: (x: E): E => call('tanh', x),
+  /** `floor(x)` (see {@link ScalarFn}). */
+  floor: (x: E): E => call('floor', x),
+  /** `ceil(x)` (see {@link ScalarFn}). */
+  ceil: (x: E): E => call('ceil', x),
+  /** `round(x)` (see {@link ScalarFn}). */
+  round: (x: E): E => call('round', x),
+  /** `erf(x)` (see {@link ScalarFn}). */
+  erf: (x: E): E => call('erf', x),
+  /** `isnan(x)` (see {@link ScalarFn}). */
+  isnan: (x: E): E => call('isnan', x),
+  /** `isfinite(x)` (see {@link ScalarFn}). */
+  isfinite: (x: E): E => call('isfinite', x),
+  /** `not(x)` (see {@link ScalarFn}). */
+  not: (x: E): E => call('not', x),
+  /** `sigmoid(x)` (see {@link ScalarFn}). */
+  sigmoid: (x: E): E => call('sigmoid', x),
+  /** `add(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  add: (a: E | number, b: E | number): E => call('add', asExpr(a), asExpr(b)),
+  /** `sub(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  sub: (a: E | number, b: E | number): E => call('sub', asExpr(a), asExpr(b)),
+  /** `mul(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  mul: (a: E | number, b: E | number): E => call('mul', asExpr(a), asExpr(b)),
+  /** `imul(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  imul: (a: E | number, b: E | number): E => call('imul', asExpr(a), asExpr(b)),
+  /** `div(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  div: (a: E | number, b: E | number): E => call('div', asExpr(a), asExpr(b)),
+  /** `pow(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  pow: (a: E | number, b: E | number): E => call('pow', asExpr(a), asExpr(b)),
+  /** `max(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  max: (a: E | number, b: E | number): E => call('max', asExpr(a), asExpr(b)),
+  /** `min(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  min: (a: E | number, b: E | number): E => call('min', asExpr(a), asExpr(b)),
+  /** `atan2(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  atan2: (a: E | number, b: E | number): E => call('atan2', asExpr(a), asExpr(b)),
+  /** `mod(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  mod: (a: E | number, b: E | number): E => call('mod', asExpr(a), asExpr(b)),
+  /** `floordiv(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  floordiv: (a: E | number, b: E | number): E => call('floordiv', asExpr(a), asExpr(b)),
+  /** `eq(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  eq: (a: E | number, b: E | number): E => call('eq', asExpr(a), asExpr(b)),
+  /** `ne(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  ne: (a: E | number, b: E | number): E => call('ne', asExpr(a), asExpr(b)),
+  /** `lt(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  lt: (a: E | number, b: E | number): E => call('lt', asExpr(a), asExpr(b)),
+  /** `le(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  le: (a: E | number, b: E | number): E => call('le', asExpr(a), asExpr(b)),
+  /** `gt(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  gt: (a: E | number, b: E | number): E => call('gt', asExpr(a), asExpr(b)),
+  /** `ge(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  ge: (a: E | number, b: E | number): E => call('ge', asExpr(a), asExpr(b)),
+  /** `and(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  and: (a: E | number, b: E | number): E => call('and', asExpr(a), asExpr(b)),
+  /** `or(a, b)` (see {@link ScalarFn}); numbers become constants. */
+  or: (a: E | number, b: E | number): E => call('or', asExpr(a), asExpr(b)),
 };

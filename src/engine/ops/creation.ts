@@ -47,7 +47,7 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
   if (typeof value !== 'number' && typeof value !== 'boolean') {
     throw new ValueError(`scalar: expected a number or boolean, got ${value === null ? 'null' : typeof value}`);
   }
-  return tensor(value, [], dtype);
+  return fromValues('scalar', value, [], dtype === undefined ? inferDType(value) : assertDType('scalar', dtype));
 }
 
 /**
@@ -60,12 +60,17 @@ export function scalar(value: number | boolean, dtype?: DType): Tensor {
  * ```
  */
 export function fill(shape: readonly number[], value: number | boolean, dtype?: DType): Tensor {
-  const s = assertValidShape('fill', shape);
-  const d = dtype === undefined ? (typeof value === 'boolean' ? 'bool' : 'float32') : assertDType('fill', dtype);
-  if (typeof value !== 'number' && typeof value !== 'boolean') throw new ValueError(`fill: expected value to be a number or boolean, got ${typeof value}`);
+  return filled('fill', shape, value, dtype);
+}
+
+function filled(op: string, shape: readonly number[], value: number | boolean, dtype?: DType): Tensor {
+  const s = assertValidShape(op, shape);
+  const d = dtype === undefined ? (typeof value === 'boolean' ? 'bool' : 'float32') : assertDType(op, dtype);
+  if (typeof value !== 'number' && typeof value !== 'boolean') throw new ValueError(`${op}: expected value to be a number or boolean, got ${typeof value}`);
   const values = allocArray(d, sizeOf(s));
-  if (value) values.fill(d === 'bool' ? 1 : Number(value));
-  return fromValues('fill', values, s, d);
+  // NaN is falsy but must still be written (typed arrays start at 0).
+  if (value !== 0 && value !== false) values.fill(d === 'bool' ? 1 : Number(value));
+  return fromValues(op, values, s, d);
 }
 
 /**
@@ -77,7 +82,7 @@ export function fill(shape: readonly number[], value: number | boolean, dtype?: 
  * ```
  */
 export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return fill(shape, 0, dtype);
+  return filled('zeros', shape, 0, dtype);
 }
 
 /**
@@ -89,7 +94,7 @@ export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tenso
  * ```
  */
 export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return fill(shape, 1, dtype);
+  return filled('ones', shape, 1, dtype);
 }
 
 function likeOf(op: string, x: TensorLike): Tensor {

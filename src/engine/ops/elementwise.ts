@@ -124,8 +124,9 @@ const unary = {
   sigmoid: unaryOp('sigmoid', { expr: (x) => ir.sigmoid(x), out: 'float', accepts: 'numeric', grad: (dy, _x, y) => mul(dy, mul(y, sub(1, y))) }),
   // log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|).
   softplus: unaryOp('softplus', { expr: (x) => ir.add(ir.max(x, 0), ir.log1p(ir.exp(ir.neg(ir.abs(x))))), out: 'float', accepts: 'numeric', grad: (dy, x) => mul(dy, sigmoid(x)) }),
-  relu: unaryOp('relu', { expr: (x) => ir.select(ir.gt(x, 0), x, 0), out: 'same', accepts: 'numeric', grad: (dy, x) => mul(dy, step(greater(x, 0), dy)) }),
-  relu6: unaryOp('relu6', { expr: (x) => ir.min(ir.select(ir.gt(x, 0), x, 0), 6), out: 'same', accepts: 'numeric', grad: (dy, x) => mul(dy, step(logicalAnd(greater(x, 0), less(x, 6)), dy)) }),
+  // max/min propagate NaN, as in NumPy, TensorFlow and PyTorch; a select on x > 0 would turn NaN into 0.
+  relu: unaryOp('relu', { expr: (x) => ir.max(x, 0), out: 'same', accepts: 'numeric', grad: (dy, x) => mul(dy, step(greater(x, 0), dy)) }),
+  relu6: unaryOp('relu6', { expr: (x) => ir.min(ir.max(x, 0), 6), out: 'same', accepts: 'numeric', grad: (dy, x) => mul(dy, step(logicalAnd(greater(x, 0), less(x, 6)), dy)) }),
   leakyRelu: unaryOp<{ alpha: number }>('leakyRelu', {
     expr: (x) => ir.select(ir.gt(x, 0), x, ir.mul(x, ir.param('alpha'))),
     out: 'same',
@@ -199,13 +200,13 @@ const binary = {
     ],
   }),
   maximum: binaryOp('maximum', {
-    expr: (a, b) => ir.select(ir.ge(a, b), a, b),
+    expr: (a, b) => ir.max(a, b),
     out: 'promote',
     accepts: 'numeric',
     grad: (dy, a, b) => [mul(dy, step(greaterEqual(a, b), dy)), mul(dy, step(less(a, b), dy))],
   }),
   minimum: binaryOp('minimum', {
-    expr: (a, b) => ir.select(ir.le(a, b), a, b),
+    expr: (a, b) => ir.min(a, b),
     out: 'promote',
     accepts: 'numeric',
     grad: (dy, a, b) => [mul(dy, step(lessEqual(a, b), dy)), mul(dy, step(greater(a, b), dy))],

@@ -228,11 +228,16 @@ function sweep(depthwise: boolean): Case[] {
   return cases;
 }
 
-/** Geometries that stress the blocking: K > 256, outC > 128, outC > 256 (reduction of backprop input), ragged tiles. */
+/**
+ * Geometries that stress the kernels' blocking (reduction blocks of 512, column blocks of 64,
+ * 4x4 tiles, 64-row chunks): K > 512 and > 1024, outC > 64 with a ragged panel, outC > 512
+ * (the reduction of backprop input), rows not a multiple of 4.
+ */
 const BLOCKING_CASES: Case[] = [
-  { name: 'K = 3*3*40 = 360 > KC', x: [2, 6, 5, 40], f: [3, 3, 40, 7], strides: 1, pad: 'same', dilations: 1 },
-  { name: 'outC 130 > NC, ragged panel', x: [1, 5, 5, 3], f: [2, 2, 3, 130], strides: 1, pad: 'valid', dilations: 1 },
-  { name: 'outC 300 > KC', x: [1, 4, 3, 5], f: [3, 3, 5, 300], strides: 2, pad: 'same', dilations: 1 },
+  { name: 'K = 3*3*60 = 540 > 512', x: [2, 6, 5, 60], f: [3, 3, 60, 7], strides: 1, pad: 'same', dilations: 1 },
+  { name: 'K = 5*5*45 = 1125 > 1024', x: [1, 5, 6, 45], f: [5, 5, 45, 5], strides: 1, pad: 'same', dilations: 1 },
+  { name: 'outC 130 > 64, ragged panel', x: [1, 5, 5, 3], f: [2, 2, 3, 130], strides: 1, pad: 'valid', dilations: 1 },
+  { name: 'outC 530 > 512', x: [1, 4, 3, 5], f: [3, 3, 5, 530], strides: 2, pad: 'same', dilations: 1 },
   { name: 'K 600 and outC 9, stride 2', x: [2, 7, 7, 150], f: [2, 2, 150, 9], strides: 2, pad: 'same', dilations: 1 },
   { name: 'single pixel', x: [1, 1, 1, 1], f: [1, 1, 1, 1], strides: 1, pad: 'valid', dilations: 1 },
   { name: 'filter larger than input with same padding', x: [2, 2, 3, 2], f: [5, 4, 2, 3], strides: 1, pad: 'same', dilations: 1 },
@@ -240,19 +245,14 @@ const BLOCKING_CASES: Case[] = [
   { name: 'M = 1*3*3 odd, stride 3 dilation 1', x: [1, 9, 9, 6], f: [3, 3, 6, 5], strides: 3, pad: 'valid', dilations: 1 },
 ];
 
-function geometryOf(c: Case, depthwise: boolean): Conv2DGeometry | undefined {
-  try {
-    return conv2dGeometry('test', c.x, c.f, c.strides, c.pad, c.dilations, depthwise ? 'depthwise' : 'conv');
-  } catch {
-    return undefined; // an empty output for this combination
-  }
+function geometryOf(c: Case, depthwise: boolean): Conv2DGeometry {
+  return conv2dGeometry('test', c.x, c.f, c.strides, c.pad, c.dilations, depthwise ? 'depthwise' : 'conv');
 }
 
 const TOL: Record<string, number> = { float32: 2e-5, float64: 1e-12 };
 
 function checkConvFamily(c: Case, depthwise: boolean, seed: number): void {
   const g = geometryOf(c, depthwise);
-  if (g === undefined) return;
   const fwd = depthwise ? depthwiseConv2dKernel : conv2dKernel;
   const bpInput = depthwise ? depthwiseConv2dBackpropInputKernel : conv2dBackpropInputKernel;
   const bpFilter = depthwise ? depthwiseConv2dBackpropFilterKernel : conv2dBackpropFilterKernel;
@@ -392,7 +392,10 @@ describe('conv2d kernels: hand-computed values', () => {
     expect(() => conv2dBackpropFilterKernel(new Float32Array(8), new Float32Array(4), new Float32Array(4), g)).toThrow(
       'conv2dBackpropFilterKernel: expected x of 9 elements (shape [1,3,3,1]), got 8',
     );
-    expect(() => maxPoolKernel(new Float32Array(9), new Float32Array(4), g)).not.toThrow();
+    const pg = pool2dGeometry('maxPool', [1, 2, 2, 1], 2, 2, 'valid');
+    expect(() => maxPoolBackpropKernel(new Float32Array(1), new Float32Array(4), new Float32Array(3), pg)).toThrow(
+      'maxPoolBackpropKernel: expected dx of 4 elements (shape [1,2,2,1]), got 3',
+    );
   });
 
   it('handles an empty batch', () => {
@@ -407,18 +410,27 @@ describe('conv2d kernels: hand-computed values', () => {
 // ---------------------------------------------------------------------------
 // Pooling
 
-function poolCases(): { name: string; x: number[]; f: number | [number, number]; s: number | [number, number]; pad: PaddingMode }[] {
-  const out = [];
+function poolCases(): PoolCase[] {
+  const out: PoolCase[] = [];
   for (const x of [[2, 7, 6, 3], [1, 5, 5, 1], [3, 4, 9, 5]])
     for (const f of [1, 2, 3, [3, 2]] as (number | [number, number])[])
       for (const s of [1, 2, 3] as number[])
         for (const pad of ['same', 'valid', 1, [[0, 1], [1, 0]]] as PaddingMode[]) {
           out.push({ name: `x${JSON.stringify(x)} f${JSON.stringify(f)} s${s} pad ${JSON.stringify(pad)}`, x, f, s, pad });
         }
-  return out;
+  // Drop the combinations pool2dGeometry rejects (padding not smaller than a 1-cell window).
+  return out.filter((c) => poolGeometry(c) !== undefined);
 }
 
-function poolGeometry(c: ReturnType<typeof poolCases>[number]): Conv2DGeometry | undefined {
+interface PoolCase {
+  name: string;
+  x: number[];
+  f: number | [number, number];
+  s: number | [number, number];
+  pad: PaddingMode;
+}
+
+function poolGeometry(c: PoolCase): Conv2DGeometry | undefined {
   try {
     return pool2dGeometry('pool', c.x, c.f, c.s, c.pad);
   } catch {
@@ -428,8 +440,7 @@ function poolGeometry(c: ReturnType<typeof poolCases>[number]): Conv2DGeometry |
 
 describe('pool kernels against the float64 reference', () => {
   it.each(poolCases().map((c, i) => [c.name, c, i] as const))('%s', (_name, c, i) => {
-    const g = poolGeometry(c);
-    if (g === undefined) return;
+    const g = poolGeometry(c)!;
     for (const [dtype, ctor] of CTORS) {
       // Distinct values (a shuffled ramp) so the max is unique and finite differences are valid.
       const n = size(xShape(g));
@@ -439,7 +450,8 @@ describe('pool kernels against the float64 reference', () => {
         const j = Math.floor(r() * (k + 1));
         [perm[k], perm[j]] = [perm[j], perm[k]];
       }
-      const x = ctor.from(perm, (v) => (v - n / 2) / 8);
+      const x = new ctor(n);
+      for (let k = 0; k < n; k++) x[k] = (perm[k] - n / 2) / 8;
       const dy = random(ctor, size(yShape(g)), 71 + i);
       const tol = TOL[dtype];
       for (const kind of ['max', 'avg'] as const) {
@@ -540,5 +552,73 @@ describe('pool kernels: hand-computed values', () => {
     expect(Array.from(out)).toEqual([3, 20]);
     avgPoolKernel(Float32Array.of(1, 20, 3, 4), out, g);
     expect(Array.from(out)).toEqual([2, 12]);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Values recorded from TensorFlow 2.21 (tf.nn.conv2d / depthwise_conv2d / max_pool2d /
+// avg_pool2d in float64, gradients from tf.GradientTape of sum(y * dy)).
+
+describe('agreement with values recorded from TensorFlow', () => {
+  it('conv2d, strides [2,1], explicit padding [[1,0],[0,1]]', () => {
+    const x = [2, -1, 1, 1, 2, -1, -2, -1, 0, 0, -2, 2, -2, 2, -2, 1, 0, 1, 2, 2, -2, -2, -2, 1, -2, 0, -2, -1, 2, -1, 1, 1, -2, 1, -2, -1, -2, -2, 2, 2];
+    const f = [-1, 1, 0, -1, 0, -1, -1, 0, -1, 0, 0, -1, 0, 1, 0, 0, 0, 0, 0, 1, 1, 1, 0, 1, -1, -1, 0, 0, 0, -1, 1, 1, -1, -1, 0, -1];
+    const dy = [2, 2, 2, -1, -1, 2, -1, 1, 1, 1, 2, 2, 2, 0, 1, 2, 2, 0, -1, -1, 2, 0, -1, 1, 1, 0, 1, 0, -1, 2];
+    const g = conv2dGeometry('conv2d', [1, 4, 5, 2], [3, 2, 2, 3], [2, 1], [[1, 0], [0, 1]], 1, 'conv');
+    expect(yShape(g)).toEqual([1, 2, 5, 3]);
+    for (const [, ctor] of CTORS) {
+      const y = new ctor(30);
+      const dx = new ctor(40);
+      const dw = new ctor(36);
+      conv2dKernel(ctor.from(x), ctor.from(f), y, g);
+      conv2dBackpropInputKernel(ctor.from(dy), ctor.from(f), dx, g);
+      conv2dBackpropFilterKernel(ctor.from(x), ctor.from(dy), dw, g);
+      expect(Array.from(y)).toEqual([-1, 3, 0, -2, 3, 0, 0, 2, -5, 0, 0, -5, -2, -2, -2, -1, -9, -3, 3, -6, -1, 2, -6, 0, -2, 4, -6, -6, 2, -4]);
+      expect(Array.from(dx)).toEqual([2, 0, 3, 4, 2, 1, 4, 0, 4, 3, -4, -4, 2, -7, -6, -5, -6, -5, -4, -7, 2, 0, 1, 2, 0, 1, 0, 1, 0, 2, -4, 0, 6, -4, -3, -2, -3, -2, 1, -4]);
+      expect(Array.from(dw)).toEqual([-2, -2, -2, 3, -1, 10, 0, -2, -2, 5, 2, 5, -5, -1, 0, -9, -10, -4, 2, -2, 0, 5, 5, -3, 6, 0, -12, 5, 5, 16, 0, 2, -8, 9, 13, 9]);
+    }
+  });
+
+  it('depthwiseConv2d, multiplier 2, stride 2, same', () => {
+    const x = [-1, 0, 2, 2, -1, -1, 0, -2, 2, 0, 2, -2, 0, 1, 0, 2, -1, 0, -1, -1, 2, -1, -2, 2, -1, 2, 1, 2, -1, 1, -2, -1];
+    const f = [0, 0, 1, -1, -1, 0, -1, -1, 0, -1, 0, 1, 0, 1, 1, -1];
+    const dy = [-1, 0, 2, 0, -1, 0, 2, 2, 0, 0, -1, -1, 2, 1, 0, 0];
+    const g = conv2dGeometry('depthwiseConv2d', [1, 4, 4, 2], [2, 2, 2, 2], 2, 'same', 1, 'depthwise');
+    expect(yShape(g)).toEqual([1, 2, 2, 4]);
+    const y = new Float32Array(16);
+    const dx = new Float32Array(32);
+    const dw = new Float32Array(16);
+    depthwiseConv2dKernel(Float32Array.from(x), Float32Array.from(f), y, g);
+    depthwiseConv2dBackpropInputKernel(Float32Array.from(dy), Float32Array.from(f), dx, g);
+    depthwiseConv2dBackpropFilterKernel(Float32Array.from(x), Float32Array.from(dy), dw, g);
+    expect(Array.from(y)).toEqual([-2, 0, -4, 0, 0, 0, 3, 2, 1, 2, 3, 1, 2, -1, -4, 1]);
+    expect(Array.from(dx)).toEqual([0, 2, 1, -2, 0, 0, 1, -4, 0, 0, 0, 2, 0, 2, 0, 0, 0, 0, 0, 2, 0, 0, -2, 0, 0, -1, 0, 0, -1, 0, 1, 0]);
+    expect(Array.from(dw)).toEqual([6, 2, -2, -2, -6, -2, 1, -3, -4, -1, 0, 0, -6, -2, -2, 2]);
+  });
+
+  it('maxPool [3,2] window, strides [2,1], same, with many ties', () => {
+    const x = Float64Array.of(2, 0, 2, 0, 2, 2, 1, 1, 1, 1, 1, 2, 0, 0, 1, 1, 2, 1, 1, 2);
+    const g = pool2dGeometry('maxPool', [1, 4, 5, 1], [3, 2], [2, 1], 'same');
+    const y = new Float64Array(10);
+    const dx = new Float64Array(20);
+    maxPoolKernel(x, y, g);
+    maxPoolBackpropKernel(Float64Array.of(1, 2, 3, 3, 3, 1, 3, 1, 1, 2), x, dx, g);
+    expect(Array.from(y)).toEqual([2, 2, 2, 2, 2, 2, 2, 1, 2, 2]);
+    expect(Array.from(dx)).toEqual([1, 0, 5, 0, 6, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 1, 0, 3]);
+  });
+
+  it('avgPool 3x3, stride 2, same (padding not counted)', () => {
+    const x = Float64Array.of(1, -2, 1, 3, 0, 3, -1, 1, -2, -3, -1, 1, -3, -3, 1, -2, 3, -3, -1, -3);
+    const g = pool2dGeometry('avgPool', [1, 5, 4, 1], 3, 2, 'same');
+    const y = new Float64Array(6);
+    const dx = new Float64Array(20);
+    avgPoolKernel(x, y, g);
+    avgPoolBackpropKernel(Float64Array.of(1, -2, -1, 1, 0, -2), dx, g);
+    expectClose(y, [0.3333333333333333, 1.0, -1.0, -0.16666666666666666, -1.0, -1.25], 1e-15);
+    expectClose(dx, [
+      0.16666666666666666, 0.16666666666666666, -0.33333333333333337, -0.5, 0.05555555555555555, 0.05555555555555555,
+      -0.2777777777777778, -0.33333333333333337, -0.1111111111111111, -0.1111111111111111, 0.05555555555555555,
+      0.16666666666666666, -0.1111111111111111, -0.1111111111111111, -0.4444444444444444, -0.33333333333333337, 0, 0, -0.5, -0.5,
+    ], 1e-15);
   });
 });

@@ -3,9 +3,9 @@
  *
  * The float path is a small BLIS-style GEMM: B and A are repacked into
  * contiguous float64 panels so that one register-blocked 4x4 micro-kernel
- * serves every dtype and every transpose combination; this keeps the hot
- * loop monomorphic (V8 only optimises well what it sees one shape of) and
- * sequential in memory. Partial sums live in a float64 tile and are written
+ * serves float32, float64 and every transpose combination; this keeps the
+ * hot loop monomorphic (V8 only optimises well what it sees one type of)
+ * and sequential in memory. Partial sums live in a float64 tile and are written
  * to `out` once, so float32 results are rounded a single time however large
  * `k` is.
  *

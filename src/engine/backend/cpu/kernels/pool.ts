@@ -50,7 +50,10 @@ function checkBuffers(op: string, g: Conv2DGeometry, ...items: [string, FloatArr
 /**
  * 2-D max pooling: `out[b, oy, ox, c]` is the largest `x[b, iy, ix, c]` over the
  * in-bounds cells of the window (padding acts as `-Infinity`, so it is never
- * chosen). A NaN in the window makes the result NaN.
+ * chosen). A NaN in the window makes the result NaN, and its gradient goes
+ * to the first NaN: TensorFlow's CPU kernel is inconsistent here (its
+ * forward skips NaN, yet its gradient can land on one), so laminar
+ * propagates NaN, as PyTorch does, to keep bad values visible.
  *
  * @param x Input `[batch, inHeight, inWidth, channels]`.
  * @param out Output `[batch, outHeight, outWidth, channels]`; fully overwritten.
@@ -66,18 +69,19 @@ function checkBuffers(op: string, g: Conv2DGeometry, ...items: [string, FloatArr
 export function maxPoolKernel(x: FloatArray, out: FloatArray, g: Conv2DGeometry): void {
   checkBuffers('maxPoolKernel', g, ['x', x, 'in'], ['out', out, 'out']);
   const { batch: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: FH, filterWidth: FW } = g;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dilH, dilationWidth: dilW, padTop: pt, padLeft: pl } = g;
   const best = rowScratch(C);
   for (let b = 0; b < N; b++) {
     for (let oy = 0; oy < OH; oy++) {
-      const iy0 = oy * g.strideHeight - g.padTop;
+      const iy0 = oy * sh - pt;
       for (let ox = 0; ox < OW; ox++) {
-        const ix0 = ox * g.strideWidth - g.padLeft;
+        const ix0 = ox * sw - pl;
         let first = true;
         for (let fy = 0; fy < FH; fy++) {
-          const iy = iy0 + fy * g.dilationHeight;
+          const iy = iy0 + fy * dilH;
           if (iy < 0 || iy >= H) continue;
           for (let fx = 0; fx < FW; fx++) {
-            const ix = ix0 + fx * g.dilationWidth;
+            const ix = ix0 + fx * dilW;
             if (ix < 0 || ix >= W) continue;
             const xb = ((b * H + iy) * W + ix) * C;
             if (first) {
@@ -121,20 +125,21 @@ export function maxPoolKernel(x: FloatArray, out: FloatArray, g: Conv2DGeometry)
 export function maxPoolBackpropKernel(dy: FloatArray, x: FloatArray, dx: FloatArray, g: Conv2DGeometry): void {
   checkBuffers('maxPoolBackpropKernel', g, ['dy', dy, 'out'], ['x', x, 'in'], ['dx', dx, 'in']);
   const { batch: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: FH, filterWidth: FW } = g;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dilH, dilationWidth: dilW, padTop: pt, padLeft: pl } = g;
   dx.fill(0);
   const best = rowScratch(C);
   const arg = argScratch(C);
   for (let b = 0; b < N; b++) {
     for (let oy = 0; oy < OH; oy++) {
-      const iy0 = oy * g.strideHeight - g.padTop;
+      const iy0 = oy * sh - pt;
       for (let ox = 0; ox < OW; ox++) {
-        const ix0 = ox * g.strideWidth - g.padLeft;
+        const ix0 = ox * sw - pl;
         let first = true;
         for (let fy = 0; fy < FH; fy++) {
-          const iy = iy0 + fy * g.dilationHeight;
+          const iy = iy0 + fy * dilH;
           if (iy < 0 || iy >= H) continue;
           for (let fx = 0; fx < FW; fx++) {
-            const ix = ix0 + fx * g.dilationWidth;
+            const ix = ix0 + fx * dilW;
             if (ix < 0 || ix >= W) continue;
             const xb = ((b * H + iy) * W + ix) * C;
             if (first) {
@@ -184,19 +189,20 @@ export function maxPoolBackpropKernel(dy: FloatArray, x: FloatArray, dx: FloatAr
 export function avgPoolKernel(x: FloatArray, out: FloatArray, g: Conv2DGeometry): void {
   checkBuffers('avgPoolKernel', g, ['x', x, 'in'], ['out', out, 'out']);
   const { batch: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: FH, filterWidth: FW } = g;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dilH, dilationWidth: dilW, padTop: pt, padLeft: pl } = g;
   const sum = rowScratch(C);
   for (let b = 0; b < N; b++) {
     for (let oy = 0; oy < OH; oy++) {
-      const iy0 = oy * g.strideHeight - g.padTop;
+      const iy0 = oy * sh - pt;
       for (let ox = 0; ox < OW; ox++) {
-        const ix0 = ox * g.strideWidth - g.padLeft;
+        const ix0 = ox * sw - pl;
         sum.fill(0, 0, C);
         let count = 0;
         for (let fy = 0; fy < FH; fy++) {
-          const iy = iy0 + fy * g.dilationHeight;
+          const iy = iy0 + fy * dilH;
           if (iy < 0 || iy >= H) continue;
           for (let fx = 0; fx < FW; fx++) {
-            const ix = ix0 + fx * g.dilationWidth;
+            const ix = ix0 + fx * dilW;
             if (ix < 0 || ix >= W) continue;
             const xb = ((b * H + iy) * W + ix) * C;
             for (let c = 0; c < C; c++) sum[c] += x[xb + c];
@@ -231,19 +237,20 @@ export function avgPoolKernel(x: FloatArray, out: FloatArray, g: Conv2DGeometry)
 export function avgPoolBackpropKernel(dy: FloatArray, dx: FloatArray, g: Conv2DGeometry): void {
   checkBuffers('avgPoolBackpropKernel', g, ['dy', dy, 'out'], ['dx', dx, 'in']);
   const { batch: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: FH, filterWidth: FW } = g;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dilH, dilationWidth: dilW, padTop: pt, padLeft: pl } = g;
   dx.fill(0);
   const share = rowScratch(C);
   for (let b = 0; b < N; b++) {
     for (let oy = 0; oy < OH; oy++) {
-      const iy0 = oy * g.strideHeight - g.padTop;
+      const iy0 = oy * sh - pt;
       for (let ox = 0; ox < OW; ox++) {
-        const ix0 = ox * g.strideWidth - g.padLeft;
+        const ix0 = ox * sw - pl;
         let count = 0;
         for (let fy = 0; fy < FH; fy++) {
-          const iy = iy0 + fy * g.dilationHeight;
+          const iy = iy0 + fy * dilH;
           if (iy < 0 || iy >= H) continue;
           for (let fx = 0; fx < FW; fx++) {
-            const ix = ix0 + fx * g.dilationWidth;
+            const ix = ix0 + fx * dilW;
             if (ix >= 0 && ix < W) count++;
           }
         }
@@ -252,10 +259,10 @@ export function avgPoolBackpropKernel(dy: FloatArray, dx: FloatArray, g: Conv2DG
         const ob = ((b * OH + oy) * OW + ox) * C;
         for (let c = 0; c < C; c++) share[c] = dy[ob + c] * inv;
         for (let fy = 0; fy < FH; fy++) {
-          const iy = iy0 + fy * g.dilationHeight;
+          const iy = iy0 + fy * dilH;
           if (iy < 0 || iy >= H) continue;
           for (let fx = 0; fx < FW; fx++) {
-            const ix = ix0 + fx * g.dilationWidth;
+            const ix = ix0 + fx * dilW;
             if (ix < 0 || ix >= W) continue;
             const xb = ((b * H + iy) * W + ix) * C;
             for (let c = 0; c < C; c++) dx[xb + c] += share[c];
