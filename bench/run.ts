@@ -12,15 +12,17 @@ import * as lm from '../src/index.js';
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 
-type TfCore = typeof import('@tensorflow/tfjs-core');
-let tf: TfCore | null = null;
+type TfModule = typeof import('@tensorflow/tfjs');
+let tf: TfModule | null = null;
 if (!args.has('--no-tfjs')) {
   try {
-    tf = await import('@tensorflow/tfjs-core');
-    await import('@tensorflow/tfjs-backend-cpu');
+    // The CommonJS build: tfjs's ESM build uses directory imports Node cannot load.
+    const { createRequire } = await import('node:module');
+    tf = createRequire(import.meta.url)('@tensorflow/tfjs') as TfModule;
     await tf.setBackend('cpu');
     await tf.ready();
-  } catch {
+  } catch (e) {
+    console.warn(`TensorFlow.js could not be loaded (${(e as Error).message}); laminar only`);
     tf = null;
   }
 }
@@ -97,7 +99,7 @@ const rows: Row[] = [];
     const tw2 = t.variable(t.mul(t.randomNormal([H, O]), 0.01));
     const tstep = () =>
       t.tidy(() => {
-        const { value, grads } = t.variableGrads(() => t.sum(t.square(t.sub(t.matMul(t.relu(t.matMul(tx, tw1)), tw2), ty))) as import('@tensorflow/tfjs-core').Scalar, [tw1, tw2]);
+        const { value, grads } = t.variableGrads(() => t.sum(t.square(t.sub(t.matMul(t.relu(t.matMul(tx, tw1)), tw2), ty))) as import('@tensorflow/tfjs').Scalar, [tw1, tw2]);
         tw1.assign(t.sub(tw1, t.mul(grads[tw1.name], 1e-6)));
         tw2.assign(t.sub(tw2, t.mul(grads[tw2.name], 1e-6)));
         return value.dataSync()[0];
@@ -142,8 +144,8 @@ const rows: Row[] = [];
   const ms = await time(() => lm.tidy(() => { lm.conv2d(x, f, 1, 'same').dataSync(); }), quick ? 3 : 7);
   let tfMs: number | undefined;
   if (tf) {
-    const tx = tf.randomNormal([...xShape]) as import('@tensorflow/tfjs-core').Tensor4D;
-    const tfl = tf.randomNormal([...fShape]) as import('@tensorflow/tfjs-core').Tensor4D;
+    const tx = tf.randomNormal([...xShape]) as import('@tensorflow/tfjs').Tensor4D;
+    const tfl = tf.randomNormal([...fShape]) as import('@tensorflow/tfjs').Tensor4D;
     tfMs = await time(() => tf!.tidy(() => tf!.conv2d(tx, tfl, 1, 'same').dataSync()), quick ? 2 : 5);
     tf.dispose([tx, tfl]);
   }
@@ -153,17 +155,17 @@ const rows: Row[] = [];
 
 // Memory: a 200-step loop must end where it started.
 {
-  const before = lm.memory();
-  const w = lm.variable(lm.randomNormal([100, 10]), { name: 'bench/mem' });
+  const w = lm.variable(lm.tidy(() => lm.randomNormal([100, 10])), { name: 'bench/mem' });
   const xs = lm.randomNormal([32, 100]);
+  const before = lm.memory();
   for (let i = 0; i < 200; i++) {
     lm.tidy(() => {
       const { grads } = lm.variableGrads(() => xs.matMul(w).square().mean());
       w.assignSub(grads['bench/mem'].mul(0.01));
     });
   }
-  lm.dispose([w, xs]);
   const after = lm.memory();
+  lm.dispose([w, xs]);
   rows.push({ workload: 'live tensors after 200 steps (delta)', unit: 'tensors', laminar: after.numTensors - before.numTensors, higherIsBetter: false });
 }
 

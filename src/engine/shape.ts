@@ -72,8 +72,9 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
  * ```
  * @internal
  */
-export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
-  if (shapesEqual(a, b)) return a.slice();
+export function broadcastShapes(op: string, a: Shape, b: Shape): Shape {
+  // Equal shapes are the common case; tensors freeze their shapes, so sharing `a` is safe.
+  if (shapesEqual(a, b)) return a;
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
   for (let i = 0; i < rank; i++) {

@@ -73,7 +73,7 @@ export class Tensor {
   /** @internal Tensors are made by ops and `tensor()`, not by `new`. */
   constructor(storage: Storage, shape: readonly number[], dtype: DType, track = true) {
     this.id = nextId++;
-    this.shape = Object.freeze(shape.slice());
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.dtype = dtype;
     this.size = sizeOf(shape);
     this.storageRef = { storage };

@@ -38,11 +38,42 @@ export type ScalarFn =
  * ```
  */
 export type Expr =
-  | { readonly kind: 'input'; readonly index: number }
-  | { readonly kind: 'const'; readonly value: number }
-  | { readonly kind: 'param'; readonly name: string }
-  | { readonly kind: 'call'; readonly fn: ScalarFn; readonly args: readonly Expr[] }
-  | { readonly kind: 'select'; readonly cond: Expr; readonly then: Expr; readonly otherwise: Expr };
+  | {
+      /** The `index`-th input's element. */
+      readonly kind: 'input';
+      /** Which input. */
+      readonly index: number;
+    }
+  | {
+      /** A constant. */
+      readonly kind: 'const';
+      /** Its value. */
+      readonly value: number;
+    }
+  | {
+      /** A named scalar param of the op. */
+      readonly kind: 'param';
+      /** The param's name. */
+      readonly name: string;
+    }
+  | {
+      /** A scalar function applied to arguments. */
+      readonly kind: 'call';
+      /** The function. */
+      readonly fn: ScalarFn;
+      /** Its arguments. */
+      readonly args: readonly Expr[];
+    }
+  | {
+      /** `cond != 0 ? then : otherwise`. */
+      readonly kind: 'select';
+      /** The condition. */
+      readonly cond: Expr;
+      /** The value where the condition holds. */
+      readonly then: Expr;
+      /** The value elsewhere. */
+      readonly otherwise: Expr;
+    };
 
 /**
  * An elementwise op as backends see it: a name (for caches), its arity and

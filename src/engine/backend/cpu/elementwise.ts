@@ -132,11 +132,24 @@ export interface LoopPlan {
   strides: number[][];
 }
 
-const cache = new Map<string, Compiled>();
+const DTYPE_CODE: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+// Per program, compiled variants keyed by a small integer: 2 bits per dtype, 1 bit per scalar flag, 1 for the mode.
+const cache = new WeakMap<ElementwiseProgram, Map<number, Compiled>>();
+
+function variantKey(inDTypes: readonly DType[], outDType: DType, mode: 'flat' | 'general', scalarMask: readonly boolean[]): number {
+  let key = DTYPE_CODE[outDType] * 2 + (mode === 'flat' ? 1 : 0);
+  for (let i = 0; i < inDTypes.length; i++) key = key * 8 + DTYPE_CODE[inDTypes[i]] * 2 + (scalarMask[i] ? 1 : 0);
+  return key;
+}
 
 function compile(program: ElementwiseProgram, inDTypes: readonly DType[], outDType: DType, mode: 'flat' | 'general', scalarMask: readonly boolean[]): Compiled {
-  const key = `${program.name}|${inDTypes.join(',')}|${outDType}|${mode}|${scalarMask.map(Number).join('')}`;
-  let fn = cache.get(key);
+  let variants = cache.get(program);
+  if (!variants) {
+    variants = new Map();
+    cache.set(program, variants);
+  }
+  const key = variantKey(inDTypes, outDType, mode, scalarMask);
+  let fn = variants.get(key);
   if (fn) return fn;
   const intMath = outDType === 'int32' && inDTypes.every((d) => d === 'int32' || d === 'bool');
   let body = gen(program.expr, intMath);
@@ -168,7 +181,7 @@ function compile(program: ElementwiseProgram, inDTypes: readonly DType[], outDTy
   }
   const factory = new Function('h', `return function ${program.name.replace(/[^A-Za-z0-9_]/g, '_')}_kernel(ins, out, n, p, loop) {\n${lines.join('\n')}\n};`);
   fn = factory(HELPERS) as Compiled;
-  cache.set(key, fn);
+  variants.set(key, fn);
   return fn;
 }
 
