@@ -90,6 +90,8 @@
  *
  * @module
  */
+import { ValueError } from './errors.js';
+
 
 /** Philox4x32 round multipliers and Weyl key increments from Random123. */
 const PHILOX_M0 = 0xd2511f53;
@@ -255,7 +257,7 @@ function isSafeNonNegativeInteger(value: unknown): value is number {
 function checkSeed(fn: string, name: string, value: unknown): number {
   if (!isSafeNonNegativeInteger(value)) {
     const message = `${fn}: expected ${name} to be an integer in [0, 2^53 - 1], got ${describe(value)}`;
-    throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
+    throw new ValueError(message);
   }
   return value;
 }
@@ -272,20 +274,20 @@ function checkKey(fn: string, key: RandomKey): void {
     key[1] >= TWO_POW_32
   ) {
     const shown = Array.isArray(key) ? `[${key.map(describe).join(', ')}]` : describe(key);
-    throw new TypeError(`${fn}: expected key to be two uint32 words, got ${shown}`);
+    throw new ValueError(`${fn}: expected key to be two uint32 words, got ${shown}`);
   }
 }
 
 function checkFinite(fn: string, name: string, value: number): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new TypeError(`${fn}: expected ${name} to be a finite number, got ${describe(value)}`);
+    throw new ValueError(`${fn}: expected ${name} to be a finite number, got ${describe(value)}`);
   }
 }
 
 function checkNormalParams(fn: string, mean: number, stddev: number): void {
   checkFinite(fn, 'mean', mean);
   checkFinite(fn, 'stddev', stddev);
-  if (stddev < 0) throw new RangeError(`${fn}: expected stddev >= 0, got ${stddev}`);
+  if (stddev < 0) throw new ValueError(`${fn}: expected stddev >= 0, got ${stddev}`);
 }
 
 const f32Scratch = new Float32Array(1);
@@ -324,7 +326,7 @@ function uniformFloat32(out: Float32Array, k0: number, k1: number, low: number, 
   const H = Math.fround(high);
   const R = Math.fround(H - L);
   if (!(L < H) || !Number.isFinite(R)) {
-    throw new RangeError(
+    throw new ValueError(
       `fillUniform: expected float32(low) < float32(high) with a finite float32 difference, got low=${low}, high=${high}`,
     );
   }
@@ -345,7 +347,7 @@ function uniformFloat32(out: Float32Array, k0: number, k1: number, low: number, 
 function uniformFloat64(out: Float64Array, k0: number, k1: number, low: number, high: number): void {
   const R = high - low;
   if (!(low < high) || !Number.isFinite(R)) {
-    throw new RangeError(`fillUniform: expected low < high with a finite difference, got low=${low}, high=${high}`);
+    throw new ValueError(`fillUniform: expected low < high with a finite difference, got low=${low}, high=${high}`);
   }
   const below = float64Below(high);
   const n = out.length;
@@ -363,7 +365,7 @@ function uniformFloat64(out: Float64Array, k0: number, k1: number, low: number, 
 
 function uniformInt32(out: Int32Array, k0: number, k1: number, low: number, high: number): void {
   if (!Number.isInteger(low) || !Number.isInteger(high) || low < -2147483648 || high > 2147483648 || !(low < high)) {
-    throw new RangeError(
+    throw new ValueError(
       `fillUniform: Int32Array output needs integer bounds with -2^31 <= low < high <= 2^31, got low=${low}, high=${high}`,
     );
   }
@@ -397,8 +399,8 @@ function uniformInt32(out: Int32Array, k0: number, k1: number, low: number, high
  * @param key - Key from {@link nextRandomKey}.
  * @param low - Inclusive lower bound.
  * @param high - Exclusive upper bound; must exceed `low`.
- * @throws TypeError if the key is not two uint32 words or a bound is not a finite number.
- * @throws RangeError if `low >= high` (after rounding to float32 for
+ * @throws ValueError if the key is not two uint32 words or a bound is not a finite number.
+ * @throws ValueError if `low >= high` (after rounding to float32 for
  *   Float32Array), or for Int32Array if the bounds are not integers in
  *   `[-2^31, 2^31]`.
  *
@@ -423,7 +425,7 @@ export function fillUniform(
   if (out instanceof Float32Array) uniformFloat32(out, key[0], key[1], low, high);
   else if (out instanceof Float64Array) uniformFloat64(out, key[0], key[1], low, high);
   else if (out instanceof Int32Array) uniformInt32(out, key[0], key[1], low, high);
-  else throw new TypeError(`fillUniform: expected a Float32Array, Float64Array or Int32Array, got ${describe(out)}`);
+  else throw new ValueError(`fillUniform: expected a Float32Array, Float64Array or Int32Array, got ${describe(out)}`);
 }
 
 /**
@@ -438,8 +440,8 @@ export function fillUniform(
  * @param key - Key from {@link nextRandomKey}.
  * @param mean - Mean of the distribution.
  * @param stddev - Standard deviation, `>= 0`.
- * @throws TypeError if the key is not two uint32 words or `mean`/`stddev` is not finite.
- * @throws RangeError if `stddev < 0`.
+ * @throws ValueError if the key is not two uint32 words or `mean`/`stddev` is not finite.
+ * @throws ValueError if `stddev < 0`.
  *
  * @example
  * ```ts
@@ -452,7 +454,7 @@ export function fillNormal(out: Float32Array | Float64Array, key: RandomKey, mea
   checkNormalParams('fillNormal', mean, stddev);
   if (out instanceof Float32Array) normalInto32(out, key[0], key[1], mean, stddev);
   else if (out instanceof Float64Array) normalInto64(out, key[0], key[1], mean, stddev);
-  else throw new TypeError(`fillNormal: expected a Float32Array or Float64Array, got ${describe(out)}`);
+  else throw new ValueError(`fillNormal: expected a Float32Array or Float64Array, got ${describe(out)}`);
 }
 
 // Two copies of the same loop so each stays monomorphic in its array type.
@@ -516,8 +518,8 @@ function truncatedStandardNormal(i: number, k0: number, k1: number): number {
  * @param key - Key from {@link nextRandomKey}.
  * @param mean - Mean of the underlying normal distribution.
  * @param stddev - Standard deviation of the underlying normal, `>= 0`.
- * @throws TypeError if the key is not two uint32 words or `mean`/`stddev` is not finite.
- * @throws RangeError if `stddev < 0`.
+ * @throws ValueError if the key is not two uint32 words or `mean`/`stddev` is not finite.
+ * @throws ValueError if `stddev < 0`.
  *
  * @example
  * ```ts
@@ -534,7 +536,7 @@ export function fillTruncatedNormal(
   checkKey('fillTruncatedNormal', key);
   checkNormalParams('fillTruncatedNormal', mean, stddev);
   if (!(out instanceof Float32Array) && !(out instanceof Float64Array)) {
-    throw new TypeError(`fillTruncatedNormal: expected a Float32Array or Float64Array, got ${describe(out)}`);
+    throw new ValueError(`fillTruncatedNormal: expected a Float32Array or Float64Array, got ${describe(out)}`);
   }
   const k0 = key[0];
   const k1 = key[1];
@@ -561,7 +563,7 @@ let globalCounter = 0;
  * `setSeed` with the same value.
  *
  * @param seed - An integer in `[0, 2^53 - 1]`.
- * @throws TypeError if `seed` is not a number; RangeError if it is not an
+ * @throws ValueError if `seed` is not a number or is not an
  *   integer in range. The message starts with `"setSeed: "`.
  *
  * @example
@@ -604,7 +606,7 @@ export function getSeed(): number {
  * Derivations are given in the module documentation.
  *
  * @param seed - Optional integer in `[0, 2^53 - 1]`.
- * @throws TypeError or RangeError, message starting `"nextRandomKey: "`, for an invalid seed.
+ * @throws ValueError, message starting `"nextRandomKey: "`, for an invalid seed.
  *
  * @example
  * ```ts
@@ -645,7 +647,7 @@ export function getRandomState(): RandomState {
  * Restores a snapshot taken with {@link getRandomState}.
  *
  * @param state - The seed and counter to resume from; both integers in `[0, 2^53 - 1]`.
- * @throws TypeError or RangeError, message starting `"setRandomState: "`, for an invalid state.
+ * @throws ValueError, message starting `"setRandomState: "`, for an invalid state.
  *
  * @example
  * ```ts
@@ -654,7 +656,7 @@ export function getRandomState(): RandomState {
  */
 export function setRandomState(state: RandomState): void {
   if (typeof state !== 'object' || state === null) {
-    throw new TypeError(`setRandomState: expected an object { seed, counter }, got ${describe(state)}`);
+    throw new ValueError(`setRandomState: expected an object { seed, counter }, got ${describe(state)}`);
   }
   const seed = checkSeed('setRandomState', 'state.seed', state.seed);
   const counter = checkSeed('setRandomState', 'state.counter', state.counter);

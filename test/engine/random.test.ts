@@ -1,3 +1,4 @@
+import { ValueError } from '../../src/engine/errors.js';
 import { describe, it, expect, vi } from 'vitest';
 import {
   philox4x32,
@@ -504,8 +505,8 @@ describe('argument validation', () => {
     expect(() => setSeed('3' as unknown as number)).toThrow(
       'setSeed: expected seed to be an integer in [0, 2^53 - 1], got string "3"',
     );
-    expect(() => setSeed(-1)).toThrow(RangeError);
-    expect(() => setSeed(undefined as unknown as number)).toThrow(TypeError);
+    expect(() => setSeed(-1)).toThrow(ValueError);
+    expect(() => setSeed(undefined as unknown as number)).toThrow(ValueError);
     // A rejected seed leaves the state alone.
     expect(getSeed()).toBe(77);
     setSeed(0);
