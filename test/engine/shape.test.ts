@@ -36,9 +36,10 @@ describe('broadcastShapes', () => {
     });
   }
 
-  it('returns a fresh array', () => {
-    const a = [2, 3];
-    const r = broadcastShapes('op', a, [2, 3]);
+  it('shares an equal (read-only) shape and builds a new one when broadcasting', () => {
+    const a = Object.freeze([2, 3]);
+    expect(broadcastShapes('op', a, [2, 3])).toBe(a);
+    const r = broadcastShapes('op', a, [1, 3]);
     expect(r).toEqual([2, 3]);
     expect(r).not.toBe(a);
   });
