@@ -110,14 +110,10 @@ export class Tensor {
     }
   }
 
-  /**
-   * The values as a flat typed array (Float32Array, Int32Array, Uint8Array
+  /** The values as a flat typed array (Float32Array, Int32Array, Uint8Array
    * for bool, Float64Array), after pending work on the device is done. The
    * array is a copy the caller owns.
-   *
-   * @example
-   * ```ts
-   * const values = await tensor([1, 2, 3]).data(); // Float32Array [1, 2, 3]
+   * @example `const values = await tensor([1, 2, 3]).data(); // Float32Array [1, 2, 3]
    * ```
    */
   async data(): Promise<TypedArray> {
@@ -210,9 +206,7 @@ export class Tensor {
    *
    * @example
    * ```ts
-   * const g = ones([3]).to('cpu');
-   * ```
-   */
+   * const g = ones([3]).to('cpu')` */
   to(device: string): Tensor {
     this.assertAlive('to');
     const target = getBackend(device);
@@ -271,820 +265,155 @@ export class Tensor {
   }
 
   // ---- chainable ops: each is the op function of the same name with `this` first ----
-
-  /**
-   * `add(x, ...)`; see {@link ops.add}.
-   * @example
-   * ```ts
-   * x.add(1);
-   * ```
-   */
-  add(b: TensorLike): Tensor {
-    return ops.add(this, b);
-  }
-
-  /**
-   * `sub(x, ...)`; see {@link ops.sub}.
-   * @example
-   * ```ts
-   * x.sub(y);
-   * ```
-   */
-  sub(b: TensorLike): Tensor {
-    return ops.sub(this, b);
-  }
-
-  /**
-   * `mul(x, ...)`; see {@link ops.mul}.
-   * @example
-   * ```ts
-   * x.mul(2);
-   * ```
-   */
-  mul(b: TensorLike): Tensor {
-    return ops.mul(this, b);
-  }
-
-  /**
-   * `div(x, ...)`; see {@link ops.div}.
-   * @example
-   * ```ts
-   * x.div(2);
-   * ```
-   */
-  div(b: TensorLike): Tensor {
-    return ops.div(this, b);
-  }
-
-  /**
-   * `floorDiv(x, ...)`; see {@link ops.floorDiv}.
-   * @example
-   * ```ts
-   * x.floorDiv(2);
-   * ```
-   */
-  floorDiv(b: TensorLike): Tensor {
-    return ops.floorDiv(this, b);
-  }
-
-  /**
-   * `mod(x, ...)`; see {@link ops.mod}.
-   * @example
-   * ```ts
-   * x.mod(3);
-   * ```
-   */
-  mod(b: TensorLike): Tensor {
-    return ops.mod(this, b);
-  }
-
-  /**
-   * `pow(x, ...)`; see {@link ops.pow}.
-   * @example
-   * ```ts
-   * x.pow(2);
-   * ```
-   */
-  pow(exponent: TensorLike): Tensor {
-    return ops.pow(this, exponent);
-  }
-
-  /**
-   * `maximum(x, ...)`; see {@link ops.maximum}.
-   * @example
-   * ```ts
-   * x.maximum(0);
-   * ```
-   */
-  maximum(b: TensorLike): Tensor {
-    return ops.maximum(this, b);
-  }
-
-  /**
-   * `minimum(x, ...)`; see {@link ops.minimum}.
-   * @example
-   * ```ts
-   * x.minimum(1);
-   * ```
-   */
-  minimum(b: TensorLike): Tensor {
-    return ops.minimum(this, b);
-  }
-
-  /**
-   * `squaredDifference(x, ...)`; see {@link ops.squaredDifference}.
-   * @example
-   * ```ts
-   * x.squaredDifference(y);
-   * ```
-   */
-  squaredDifference(b: TensorLike): Tensor {
-    return ops.squaredDifference(this, b);
-  }
-
-  /**
-   * `equal(x, ...)`; see {@link ops.equal}.
-   * @example
-   * ```ts
-   * x.equal(0);
-   * ```
-   */
-  equal(b: TensorLike): Tensor {
-    return ops.equal(this, b);
-  }
-
-  /**
-   * `notEqual(x, ...)`; see {@link ops.notEqual}.
-   * @example
-   * ```ts
-   * x.notEqual(0);
-   * ```
-   */
-  notEqual(b: TensorLike): Tensor {
-    return ops.notEqual(this, b);
-  }
-
-  /**
-   * `less(x, ...)`; see {@link ops.less}.
-   * @example
-   * ```ts
-   * x.less(0);
-   * ```
-   */
-  less(b: TensorLike): Tensor {
-    return ops.less(this, b);
-  }
-
-  /**
-   * `lessEqual(x, ...)`; see {@link ops.lessEqual}.
-   * @example
-   * ```ts
-   * x.lessEqual(0);
-   * ```
-   */
-  lessEqual(b: TensorLike): Tensor {
-    return ops.lessEqual(this, b);
-  }
-
-  /**
-   * `greater(x, ...)`; see {@link ops.greater}.
-   * @example
-   * ```ts
-   * x.greater(0);
-   * ```
-   */
-  greater(b: TensorLike): Tensor {
-    return ops.greater(this, b);
-  }
-
-  /**
-   * `greaterEqual(x, ...)`; see {@link ops.greaterEqual}.
-   * @example
-   * ```ts
-   * x.greaterEqual(0);
-   * ```
-   */
-  greaterEqual(b: TensorLike): Tensor {
-    return ops.greaterEqual(this, b);
-  }
-
-  /**
-   * `logicalAnd(x, ...)`; see {@link ops.logicalAnd}.
-   * @example
-   * ```ts
-   * mask.logicalAnd(other);
-   * ```
-   */
-  logicalAnd(b: TensorLike): Tensor {
-    return ops.logicalAnd(this, b);
-  }
-
-  /**
-   * `logicalOr(x, ...)`; see {@link ops.logicalOr}.
-   * @example
-   * ```ts
-   * mask.logicalOr(other);
-   * ```
-   */
-  logicalOr(b: TensorLike): Tensor {
-    return ops.logicalOr(this, b);
-  }
-
-  /**
-   * `logicalNot(x, ...)`; see {@link ops.logicalNot}.
-   * @example
-   * ```ts
-   * mask.logicalNot();
-   * ```
-   */
-  logicalNot(): Tensor {
-    return ops.logicalNot(this);
-  }
-
-  /**
-   * `neg(x, ...)`; see {@link ops.neg}.
-   * @example
-   * ```ts
-   * x.neg();
-   * ```
-   */
-  neg(): Tensor {
-    return ops.neg(this);
-  }
-
-  /**
-   * `abs(x, ...)`; see {@link ops.abs}.
-   * @example
-   * ```ts
-   * x.abs();
-   * ```
-   */
-  abs(): Tensor {
-    return ops.abs(this);
-  }
-
-  /**
-   * `sign(x, ...)`; see {@link ops.sign}.
-   * @example
-   * ```ts
-   * x.sign();
-   * ```
-   */
-  sign(): Tensor {
-    return ops.sign(this);
-  }
-
-  /**
-   * `exp(x, ...)`; see {@link ops.exp}.
-   * @example
-   * ```ts
-   * x.exp();
-   * ```
-   */
-  exp(): Tensor {
-    return ops.exp(this);
-  }
-
-  /**
-   * `expm1(x, ...)`; see {@link ops.expm1}.
-   * @example
-   * ```ts
-   * x.expm1();
-   * ```
-   */
-  expm1(): Tensor {
-    return ops.expm1(this);
-  }
-
-  /**
-   * `log(x, ...)`; see {@link ops.log}.
-   * @example
-   * ```ts
-   * x.log();
-   * ```
-   */
-  log(): Tensor {
-    return ops.log(this);
-  }
-
-  /**
-   * `log1p(x, ...)`; see {@link ops.log1p}.
-   * @example
-   * ```ts
-   * x.log1p();
-   * ```
-   */
-  log1p(): Tensor {
-    return ops.log1p(this);
-  }
-
-  /**
-   * `sqrt(x, ...)`; see {@link ops.sqrt}.
-   * @example
-   * ```ts
-   * x.sqrt();
-   * ```
-   */
-  sqrt(): Tensor {
-    return ops.sqrt(this);
-  }
-
-  /**
-   * `rsqrt(x, ...)`; see {@link ops.rsqrt}.
-   * @example
-   * ```ts
-   * x.rsqrt();
-   * ```
-   */
-  rsqrt(): Tensor {
-    return ops.rsqrt(this);
-  }
-
-  /**
-   * `square(x, ...)`; see {@link ops.square}.
-   * @example
-   * ```ts
-   * x.square();
-   * ```
-   */
-  square(): Tensor {
-    return ops.square(this);
-  }
-
-  /**
-   * `reciprocal(x, ...)`; see {@link ops.reciprocal}.
-   * @example
-   * ```ts
-   * x.reciprocal();
-   * ```
-   */
-  reciprocal(): Tensor {
-    return ops.reciprocal(this);
-  }
-
-  /**
-   * `sin(x, ...)`; see {@link ops.sin}.
-   * @example
-   * ```ts
-   * x.sin();
-   * ```
-   */
-  sin(): Tensor {
-    return ops.sin(this);
-  }
-
-  /**
-   * `cos(x, ...)`; see {@link ops.cos}.
-   * @example
-   * ```ts
-   * x.cos();
-   * ```
-   */
-  cos(): Tensor {
-    return ops.cos(this);
-  }
-
-  /**
-   * `tanh(x, ...)`; see {@link ops.tanh}.
-   * @example
-   * ```ts
-   * x.tanh();
-   * ```
-   */
-  tanh(): Tensor {
-    return ops.tanh(this);
-  }
-
-  /**
-   * `sigmoid(x, ...)`; see {@link ops.sigmoid}.
-   * @example
-   * ```ts
-   * x.sigmoid();
-   * ```
-   */
-  sigmoid(): Tensor {
-    return ops.sigmoid(this);
-  }
-
-  /**
-   * `softplus(x, ...)`; see {@link ops.softplus}.
-   * @example
-   * ```ts
-   * x.softplus();
-   * ```
-   */
-  softplus(): Tensor {
-    return ops.softplus(this);
-  }
-
-  /**
-   * `relu(x, ...)`; see {@link ops.relu}.
-   * @example
-   * ```ts
-   * x.relu();
-   * ```
-   */
-  relu(): Tensor {
-    return ops.relu(this);
-  }
-
-  /**
-   * `relu6(x, ...)`; see {@link ops.relu6}.
-   * @example
-   * ```ts
-   * x.relu6();
-   * ```
-   */
-  relu6(): Tensor {
-    return ops.relu6(this);
-  }
-
-  /**
-   * `leakyRelu(x, ...)`; see {@link ops.leakyRelu}.
-   * @example
-   * ```ts
-   * x.leakyRelu(0.1);
-   * ```
-   */
-  leakyRelu(alpha = 0.2): Tensor {
-    return ops.leakyRelu(this, alpha);
-  }
-
-  /**
-   * `elu(x, ...)`; see {@link ops.elu}.
-   * @example
-   * ```ts
-   * x.elu();
-   * ```
-   */
-  elu(): Tensor {
-    return ops.elu(this);
-  }
-
-  /**
-   * `selu(x, ...)`; see {@link ops.selu}.
-   * @example
-   * ```ts
-   * x.selu();
-   * ```
-   */
-  selu(): Tensor {
-    return ops.selu(this);
-  }
-
-  /**
-   * `gelu(x, ...)`; see {@link ops.gelu}.
-   * @example
-   * ```ts
-   * x.gelu();
-   * ```
-   */
-  gelu(approximate = false): Tensor {
-    return ops.gelu(this, approximate);
-  }
-
-  /**
-   * `floor(x, ...)`; see {@link ops.floor}.
-   * @example
-   * ```ts
-   * x.floor();
-   * ```
-   */
-  floor(): Tensor {
-    return ops.floor(this);
-  }
-
-  /**
-   * `ceil(x, ...)`; see {@link ops.ceil}.
-   * @example
-   * ```ts
-   * x.ceil();
-   * ```
-   */
-  ceil(): Tensor {
-    return ops.ceil(this);
-  }
-
-  /**
-   * `round(x, ...)`; see {@link ops.round}.
-   * @example
-   * ```ts
-   * x.round();
-   * ```
-   */
-  round(): Tensor {
-    return ops.round(this);
-  }
-
-  /**
-   * `clipByValue(x, ...)`; see {@link ops.clipByValue}.
-   * @example
-   * ```ts
-   * x.clipByValue(0, 1);
-   * ```
-   */
-  clipByValue(clipValueMin: number, clipValueMax: number): Tensor {
-    return ops.clipByValue(this, clipValueMin, clipValueMax);
-  }
-
-  /**
-   * `isNaN(x, ...)`; see {@link ops.isNaN}.
-   * @example
-   * ```ts
-   * x.isNaN();
-   * ```
-   */
-  isNaN(): Tensor {
-    return ops.isNaN(this);
-  }
-
-  /**
-   * `isFinite(x, ...)`; see {@link ops.isFinite}.
-   * @example
-   * ```ts
-   * x.isFinite();
-   * ```
-   */
-  isFinite(): Tensor {
-    return ops.isFinite(this);
-  }
-
-  /**
-   * `cast(x, ...)`; see {@link ops.cast}.
-   * @example
-   * ```ts
-   * x.cast('int32');
-   * ```
-   */
-  cast(dtype: DType): Tensor {
-    return ops.cast(this, dtype);
-  }
-
-  /**
-   * `matMul(x, ...)`; see {@link ops.matMul}.
-   * @example
-   * ```ts
-   * x.matMul(w);
-   * ```
-   */
-  matMul(b: TensorLike, transposeA = false, transposeB = false): Tensor {
-    return ops.matMul(this, b, transposeA, transposeB);
-  }
-
-  /**
-   * `dot(x, ...)`; see {@link ops.dot}.
-   * @example
-   * ```ts
-   * v.dot(w);
-   * ```
-   */
-  dot(b: TensorLike): Tensor {
-    return ops.dot(this, b);
-  }
-
-  /**
-   * `sum(x, ...)`; see {@link ops.sum}.
-   * @example
-   * ```ts
-   * x.sum(-1);
-   * ```
-   */
-  sum(axis?: number | readonly number[] | null, keepDims = false): Tensor {
-    return ops.sum(this, axis, keepDims);
-  }
-
-  /**
-   * `mean(x, ...)`; see {@link ops.mean}.
-   * @example
-   * ```ts
-   * x.mean(0);
-   * ```
-   */
-  mean(axis?: number | readonly number[] | null, keepDims = false): Tensor {
-    return ops.mean(this, axis, keepDims);
-  }
-
-  /**
-   * `prod(x, ...)`; see {@link ops.prod}.
-   * @example
-   * ```ts
-   * x.prod();
-   * ```
-   */
-  prod(axis?: number | readonly number[] | null, keepDims = false): Tensor {
-    return ops.prod(this, axis, keepDims);
-  }
-
-  /**
-   * `max(x, ...)`; see {@link ops.max}.
-   * @example
-   * ```ts
-   * x.max(1, true);
-   * ```
-   */
-  max(axis?: number | readonly number[] | null, keepDims = false): Tensor {
-    return ops.max(this, axis, keepDims);
-  }
-
-  /**
-   * `min(x, ...)`; see {@link ops.min}.
-   * @example
-   * ```ts
-   * x.min();
-   * ```
-   */
-  min(axis?: number | readonly number[] | null, keepDims = false): Tensor {
-    return ops.min(this, axis, keepDims);
-  }
-
-  /**
-   * `all(x, ...)`; see {@link ops.all}.
-   * @example
-   * ```ts
-   * mask.all();
-   * ```
-   */
-  all(axis?: number | readonly number[] | null, keepDims = false): Tensor {
-    return ops.all(this, axis, keepDims);
-  }
-
-  /**
-   * `any(x, ...)`; see {@link ops.any}.
-   * @example
-   * ```ts
-   * mask.any();
-   * ```
-   */
-  any(axis?: number | readonly number[] | null, keepDims = false): Tensor {
-    return ops.any(this, axis, keepDims);
-  }
-
-  /**
-   * `logSumExp(x, ...)`; see {@link ops.logSumExp}.
-   * @example
-   * ```ts
-   * logits.logSumExp(-1);
-   * ```
-   */
-  logSumExp(axis?: number | readonly number[] | null, keepDims = false): Tensor {
-    return ops.logSumExp(this, axis, keepDims);
-  }
-
-  /**
-   * `argMax(x, ...)`; see {@link ops.argMax}.
-   * @example
-   * ```ts
-   * logits.argMax(-1);
-   * ```
-   */
-  argMax(axis = 0): Tensor {
-    return ops.argMax(this, axis);
-  }
-
-  /**
-   * `argMin(x, ...)`; see {@link ops.argMin}.
-   * @example
-   * ```ts
-   * x.argMin();
-   * ```
-   */
-  argMin(axis = 0): Tensor {
-    return ops.argMin(this, axis);
-  }
-
-  /**
-   * `reshape(x, ...)`; see {@link ops.reshape}.
-   * @example
-   * ```ts
-   * x.reshape([2, -1]);
-   * ```
-   */
-  reshape(shape: readonly number[]): Tensor {
-    return ops.reshape(this, shape);
-  }
-
-  /**
-   * Reshapes to one dimension; see {@link ops.reshape}.
-   * @example
-   * ```ts
-   * x.flatten();
-   * ```
-   */
-  flatten(): Tensor {
-    return ops.reshape(this, [-1]);
-  }
-
-  /**
-   * `transpose(x, ...)`; see {@link ops.transpose}.
-   * @example
-   * ```ts
-   * x.transpose([1, 0]);
-   * ```
-   */
-  transpose(perm?: readonly number[]): Tensor {
-    return ops.transpose(this, perm);
-  }
-
-  /**
-   * `expandDims(x, ...)`; see {@link ops.expandDims}.
-   * @example
-   * ```ts
-   * x.expandDims(-1);
-   * ```
-   */
-  expandDims(axis = 0): Tensor {
-    return ops.expandDims(this, axis);
-  }
-
-  /**
-   * `squeeze(x, ...)`; see {@link ops.squeeze}.
-   * @example
-   * ```ts
-   * x.squeeze();
-   * ```
-   */
-  squeeze(axis?: number | readonly number[]): Tensor {
-    return ops.squeeze(this, axis);
-  }
-
-  /**
-   * `slice(x, ...)`; see {@link ops.slice}.
-   * @example
-   * ```ts
-   * x.slice([0, 1], [2, -1]);
-   * ```
-   */
-  slice(begin: number | readonly number[], size?: number | readonly number[]): Tensor {
-    return ops.slice(this, begin, size);
-  }
-
-  /**
-   * `tile(x, ...)`; see {@link ops.tile}.
-   * @example
-   * ```ts
-   * x.tile([2, 1]);
-   * ```
-   */
-  tile(reps: readonly number[]): Tensor {
-    return ops.tile(this, reps);
-  }
-
-  /**
-   * `pad(x, ...)`; see {@link ops.pad}.
-   * @example
-   * ```ts
-   * x.pad([[1, 1], [0, 0]]);
-   * ```
-   */
-  pad(paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor {
-    return ops.pad(this, paddings, constantValue);
-  }
-
-  /**
-   * `gather(x, ...)`; see {@link ops.gather}.
-   * @example
-   * ```ts
-   * x.gather([0, 2]);
-   * ```
-   */
-  gather(indices: TensorLike, axis = 0): Tensor {
-    return ops.gather(this, indices, axis);
-  }
-
-  /**
-   * `reverse(x, ...)`; see {@link ops.reverse}.
-   * @example
-   * ```ts
-   * x.reverse(0);
-   * ```
-   */
-  reverse(axis?: number | readonly number[]): Tensor {
-    return ops.reverse(this, axis);
-  }
-
-  /**
-   * `broadcastTo(x, ...)`; see {@link ops.broadcastTo}.
-   * @example
-   * ```ts
-   * x.broadcastTo([4, 3]);
-   * ```
-   */
-  broadcastTo(shape: readonly number[]): Tensor {
-    return ops.broadcastTo(this, shape);
-  }
-
-  /**
-   * `softmax(x, ...)`; see {@link ops.softmax}.
-   * @example
-   * ```ts
-   * logits.softmax();
-   * ```
-   */
-  softmax(dim = -1): Tensor {
-    return ops.softmax(this, dim);
-  }
-
-  /**
-   * `logSoftmax(x, ...)`; see {@link ops.logSoftmax}.
-   * @example
-   * ```ts
-   * logits.logSoftmax();
-   * ```
-   */
-  logSoftmax(axis = -1): Tensor {
-    return ops.logSoftmax(this, axis);
-  }
-
-  /**
-   * `clone(x, ...)`; see {@link ops.clone}.
-   * @example
-   * ```ts
-   * x.clone();
-   * ```
-   */
-  clone(): Tensor {
-    return ops.clone(this);
-  }
+  /** `add(x, ...)`; see {@link ops.add}. @example `x.add(1)` */
+  add(b: TensorLike): Tensor { return ops.add(this, b); }
+  /** `sub(x, ...)`; see {@link ops.sub}. @example `x.sub(y)` */
+  sub(b: TensorLike): Tensor { return ops.sub(this, b); }
+  /** `mul(x, ...)`; see {@link ops.mul}. @example `x.mul(2)` */
+  mul(b: TensorLike): Tensor { return ops.mul(this, b); }
+  /** `div(x, ...)`; see {@link ops.div}. @example `x.div(2)` */
+  div(b: TensorLike): Tensor { return ops.div(this, b); }
+  /** `floorDiv(x, ...)`; see {@link ops.floorDiv}. @example `x.floorDiv(2)` */
+  floorDiv(b: TensorLike): Tensor { return ops.floorDiv(this, b); }
+  /** `mod(x, ...)`; see {@link ops.mod}. @example `x.mod(3)` */
+  mod(b: TensorLike): Tensor { return ops.mod(this, b); }
+  /** `pow(x, ...)`; see {@link ops.pow}. @example `x.pow(2)` */
+  pow(exponent: TensorLike): Tensor { return ops.pow(this, exponent); }
+  /** `maximum(x, ...)`; see {@link ops.maximum}. @example `x.maximum(0)` */
+  maximum(b: TensorLike): Tensor { return ops.maximum(this, b); }
+  /** `minimum(x, ...)`; see {@link ops.minimum}. @example `x.minimum(1)` */
+  minimum(b: TensorLike): Tensor { return ops.minimum(this, b); }
+  /** `squaredDifference(x, ...)`; see {@link ops.squaredDifference}. @example `x.squaredDifference(y)` */
+  squaredDifference(b: TensorLike): Tensor { return ops.squaredDifference(this, b); }
+  /** `equal(x, ...)`; see {@link ops.equal}. @example `x.equal(0)` */
+  equal(b: TensorLike): Tensor { return ops.equal(this, b); }
+  /** `notEqual(x, ...)`; see {@link ops.notEqual}. @example `x.notEqual(0)` */
+  notEqual(b: TensorLike): Tensor { return ops.notEqual(this, b); }
+  /** `less(x, ...)`; see {@link ops.less}. @example `x.less(0)` */
+  less(b: TensorLike): Tensor { return ops.less(this, b); }
+  /** `lessEqual(x, ...)`; see {@link ops.lessEqual}. @example `x.lessEqual(0)` */
+  lessEqual(b: TensorLike): Tensor { return ops.lessEqual(this, b); }
+  /** `greater(x, ...)`; see {@link ops.greater}. @example `x.greater(0)` */
+  greater(b: TensorLike): Tensor { return ops.greater(this, b); }
+  /** `greaterEqual(x, ...)`; see {@link ops.greaterEqual}. @example `x.greaterEqual(0)` */
+  greaterEqual(b: TensorLike): Tensor { return ops.greaterEqual(this, b); }
+  /** `logicalAnd(x, ...)`; see {@link ops.logicalAnd}. @example `mask.logicalAnd(other)` */
+  logicalAnd(b: TensorLike): Tensor { return ops.logicalAnd(this, b); }
+  /** `logicalOr(x, ...)`; see {@link ops.logicalOr}. @example `mask.logicalOr(other)` */
+  logicalOr(b: TensorLike): Tensor { return ops.logicalOr(this, b); }
+  /** `logicalNot(x, ...)`; see {@link ops.logicalNot}. @example `mask.logicalNot()` */
+  logicalNot(): Tensor { return ops.logicalNot(this); }
+  /** `neg(x, ...)`; see {@link ops.neg}. @example `x.neg()` */
+  neg(): Tensor { return ops.neg(this); }
+  /** `abs(x, ...)`; see {@link ops.abs}. @example `x.abs()` */
+  abs(): Tensor { return ops.abs(this); }
+  /** `sign(x, ...)`; see {@link ops.sign}. @example `x.sign()` */
+  sign(): Tensor { return ops.sign(this); }
+  /** `exp(x, ...)`; see {@link ops.exp}. @example `x.exp()` */
+  exp(): Tensor { return ops.exp(this); }
+  /** `expm1(x, ...)`; see {@link ops.expm1}. @example `x.expm1()` */
+  expm1(): Tensor { return ops.expm1(this); }
+  /** `log(x, ...)`; see {@link ops.log}. @example `x.log()` */
+  log(): Tensor { return ops.log(this); }
+  /** `log1p(x, ...)`; see {@link ops.log1p}. @example `x.log1p()` */
+  log1p(): Tensor { return ops.log1p(this); }
+  /** `sqrt(x, ...)`; see {@link ops.sqrt}. @example `x.sqrt()` */
+  sqrt(): Tensor { return ops.sqrt(this); }
+  /** `rsqrt(x, ...)`; see {@link ops.rsqrt}. @example `x.rsqrt()` */
+  rsqrt(): Tensor { return ops.rsqrt(this); }
+  /** `square(x, ...)`; see {@link ops.square}. @example `x.square()` */
+  square(): Tensor { return ops.square(this); }
+  /** `reciprocal(x, ...)`; see {@link ops.reciprocal}. @example `x.reciprocal()` */
+  reciprocal(): Tensor { return ops.reciprocal(this); }
+  /** `sin(x, ...)`; see {@link ops.sin}. @example `x.sin()` */
+  sin(): Tensor { return ops.sin(this); }
+  /** `cos(x, ...)`; see {@link ops.cos}. @example `x.cos()` */
+  cos(): Tensor { return ops.cos(this); }
+  /** `tanh(x, ...)`; see {@link ops.tanh}. @example `x.tanh()` */
+  tanh(): Tensor { return ops.tanh(this); }
+  /** `sigmoid(x, ...)`; see {@link ops.sigmoid}. @example `x.sigmoid()` */
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  /** `softplus(x, ...)`; see {@link ops.softplus}. @example `x.softplus()` */
+  softplus(): Tensor { return ops.softplus(this); }
+  /** `relu(x, ...)`; see {@link ops.relu}. @example `x.relu()` */
+  relu(): Tensor { return ops.relu(this); }
+  /** `relu6(x, ...)`; see {@link ops.relu6}. @example `x.relu6()` */
+  relu6(): Tensor { return ops.relu6(this); }
+  /** `leakyRelu(x, ...)`; see {@link ops.leakyRelu}. @example `x.leakyRelu(0.1)` */
+  leakyRelu(alpha = 0.2): Tensor { return ops.leakyRelu(this, alpha); }
+  /** `elu(x, ...)`; see {@link ops.elu}. @example `x.elu()` */
+  elu(): Tensor { return ops.elu(this); }
+  /** `selu(x, ...)`; see {@link ops.selu}. @example `x.selu()` */
+  selu(): Tensor { return ops.selu(this); }
+  /** `gelu(x, ...)`; see {@link ops.gelu}. @example `x.gelu()` */
+  gelu(approximate = false): Tensor { return ops.gelu(this, approximate); }
+  /** `floor(x, ...)`; see {@link ops.floor}. @example `x.floor()` */
+  floor(): Tensor { return ops.floor(this); }
+  /** `ceil(x, ...)`; see {@link ops.ceil}. @example `x.ceil()` */
+  ceil(): Tensor { return ops.ceil(this); }
+  /** `round(x, ...)`; see {@link ops.round}. @example `x.round()` */
+  round(): Tensor { return ops.round(this); }
+  /** `clipByValue(x, ...)`; see {@link ops.clipByValue}. @example `x.clipByValue(0, 1)` */
+  clipByValue(clipValueMin: number, clipValueMax: number): Tensor { return ops.clipByValue(this, clipValueMin, clipValueMax); }
+  /** `isNaN(x, ...)`; see {@link ops.isNaN}. @example `x.isNaN()` */
+  isNaN(): Tensor { return ops.isNaN(this); }
+  /** `isFinite(x, ...)`; see {@link ops.isFinite}. @example `x.isFinite()` */
+  isFinite(): Tensor { return ops.isFinite(this); }
+  /** `cast(x, ...)`; see {@link ops.cast}. @example `x.cast('int32')` */
+  cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
+  /** `matMul(x, ...)`; see {@link ops.matMul}. @example `x.matMul(w)` */
+  matMul(b: TensorLike, transposeA = false, transposeB = false): Tensor { return ops.matMul(this, b, transposeA, transposeB); }
+  /** `dot(x, ...)`; see {@link ops.dot}. @example `v.dot(w)` */
+  dot(b: TensorLike): Tensor { return ops.dot(this, b); }
+  /** `sum(x, ...)`; see {@link ops.sum}. @example `x.sum(-1)` */
+  sum(axis?: number | readonly number[] | null, keepDims = false): Tensor { return ops.sum(this, axis, keepDims); }
+  /** `mean(x, ...)`; see {@link ops.mean}. @example `x.mean(0)` */
+  mean(axis?: number | readonly number[] | null, keepDims = false): Tensor { return ops.mean(this, axis, keepDims); }
+  /** `prod(x, ...)`; see {@link ops.prod}. @example `x.prod()` */
+  prod(axis?: number | readonly number[] | null, keepDims = false): Tensor { return ops.prod(this, axis, keepDims); }
+  /** `max(x, ...)`; see {@link ops.max}. @example `x.max(1, true)` */
+  max(axis?: number | readonly number[] | null, keepDims = false): Tensor { return ops.max(this, axis, keepDims); }
+  /** `min(x, ...)`; see {@link ops.min}. @example `x.min()` */
+  min(axis?: number | readonly number[] | null, keepDims = false): Tensor { return ops.min(this, axis, keepDims); }
+  /** `all(x, ...)`; see {@link ops.all}. @example `mask.all()` */
+  all(axis?: number | readonly number[] | null, keepDims = false): Tensor { return ops.all(this, axis, keepDims); }
+  /** `any(x, ...)`; see {@link ops.any}. @example `mask.any()` */
+  any(axis?: number | readonly number[] | null, keepDims = false): Tensor { return ops.any(this, axis, keepDims); }
+  /** `logSumExp(x, ...)`; see {@link ops.logSumExp}. @example `logits.logSumExp(-1)` */
+  logSumExp(axis?: number | readonly number[] | null, keepDims = false): Tensor { return ops.logSumExp(this, axis, keepDims); }
+  /** `argMax(x, ...)`; see {@link ops.argMax}. @example `logits.argMax(-1)` */
+  argMax(axis = 0): Tensor { return ops.argMax(this, axis); }
+  /** `argMin(x, ...)`; see {@link ops.argMin}. @example `x.argMin()` */
+  argMin(axis = 0): Tensor { return ops.argMin(this, axis); }
+  /** `reshape(x, ...)`; see {@link ops.reshape}. @example `x.reshape([2, -1])` */
+  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+
+  /** Reshapes to one dimension; see {@link ops.reshape}. @example `x.flatten()` */
+  flatten(): Tensor { return ops.reshape(this, [-1]); }
+  /** `transpose(x, ...)`; see {@link ops.transpose}. @example `x.transpose([1, 0])` */
+  transpose(perm?: readonly number[]): Tensor { return ops.transpose(this, perm); }
+  /** `expandDims(x, ...)`; see {@link ops.expandDims}. @example `x.expandDims(-1)` */
+  expandDims(axis = 0): Tensor { return ops.expandDims(this, axis); }
+  /** `squeeze(x, ...)`; see {@link ops.squeeze}. @example `x.squeeze()` */
+  squeeze(axis?: number | readonly number[]): Tensor { return ops.squeeze(this, axis); }
+  /** `slice(x, ...)`; see {@link ops.slice}. @example `x.slice([0, 1], [2, -1])` */
+  slice(begin: number | readonly number[], size?: number | readonly number[]): Tensor { return ops.slice(this, begin, size); }
+  /** `tile(x, ...)`; see {@link ops.tile}. @example `x.tile([2, 1])` */
+  tile(reps: readonly number[]): Tensor { return ops.tile(this, reps); }
+  /** `pad(x, ...)`; see {@link ops.pad}. @example `x.pad([[1, 1], [0, 0]])` */
+  pad(paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor { return ops.pad(this, paddings, constantValue); }
+  /** `gather(x, ...)`; see {@link ops.gather}. @example `x.gather([0, 2])` */
+  gather(indices: TensorLike, axis = 0): Tensor { return ops.gather(this, indices, axis); }
+  /** `reverse(x, ...)`; see {@link ops.reverse}. @example `x.reverse(0)` */
+  reverse(axis?: number | readonly number[]): Tensor { return ops.reverse(this, axis); }
+  /** `broadcastTo(x, ...)`; see {@link ops.broadcastTo}. @example `x.broadcastTo([4, 3])` */
+  broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
+  /** `softmax(x, ...)`; see {@link ops.softmax}. @example `logits.softmax()` */
+  softmax(dim = -1): Tensor { return ops.softmax(this, dim); }
+  /** `logSoftmax(x, ...)`; see {@link ops.logSoftmax}. @example `logits.logSoftmax()` */
+  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
+  /** `clone(x, ...)`; see {@link ops.clone}. @example `x.clone()` */
+  clone(): Tensor { return ops.clone(this); }
 }
 
 function toNested(values: TypedArray, shape: readonly number[]): NestedArray {

@@ -9,6 +9,7 @@
 import type { TensorMeta } from '../backend/backend.js';
 import type { ElementwiseProgram } from '../backend/kernel-ir.js';
 import type { Tensor } from '../tensor.js';
+import type { DType } from '../dtype.js';
 
 /**
  * The params type of every op that has backend kernels, keyed by op name.
@@ -90,6 +91,12 @@ export interface OpDef<P, Raw = P> {
    * instead of adopting the dtype of the tensor inputs.
    */
   readonly strictInputDTypes?: boolean;
+  /**
+   * The dtype a JS value (number, array) given for input i becomes, when it
+   * must not follow the other inputs: gather's indices are int32 whatever
+   * `x` is.
+   */
+  readonly inputDTypes?: readonly (DType | undefined)[];
   /**
    * When true the op is a view: its single output shares input 0's storage
    * (reshape). No kernel runs.

@@ -65,7 +65,7 @@ function convertInputs(def: OpDef<unknown, unknown>, raw: readonly TensorLike[])
   }
   const inputs = raw.map((r, i) => {
     if (r instanceof Tensor) return r;
-    const dtype = def.strictInputDTypes ? inferDType(r) : weakDType(r, base);
+    const dtype = def.inputDTypes?.[i] ?? (def.strictInputDTypes ? inferDType(r) : weakDType(r, base));
     const t = fromValues(`${def.name} (argument ${argName(def, i)})`, r, undefined, dtype, device);
     (temps ??= []).push(t);
     return t;

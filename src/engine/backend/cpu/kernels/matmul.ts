@@ -78,8 +78,10 @@ const B_BUDGET = 1 << 22;
 // Scratch buffers up to this many elements are kept between calls; larger
 // ones are allocated per call so one huge multiply does not pin memory.
 const RETAIN_LIMIT = 1 << 23;
-// Below this many multiply-adds, packing costs more than it saves.
-const DIRECT_LIMIT = 4096;
+// Below this many multiply-adds, packing costs more than it saves. Thin
+// outputs (m or n of 1 or 2) also skip it: padding them to 4x4 tiles would
+// waste over two thirds of the micro-kernel's work.
+const DIRECT_LIMIT = 512;
 
 let packedA: Float64Array = new Float64Array(0);
 let packedB: Float64Array = new Float64Array(0);
@@ -150,7 +152,7 @@ export function matMulKernel(a: NumericArray, b: NumericArray, out: NumericArray
 
   if (out instanceof Int32Array) {
     intMatMul(a, b, out, m, n, k, transposeA, transposeB, batch, aOffsets, bOffsets);
-  } else if (m * n * k < DIRECT_LIMIT) {
+  } else if (m * n * k < DIRECT_LIMIT || roundUp(m, MR) * roundUp(n, NR) >= 3 * m * n) {
     directMatMul(a, b, out, m, n, k, transposeA, transposeB, batch, aOffsets, bOffsets);
   } else {
     blockedMatMul(a, b, out, m, n, k, transposeA, transposeB, batch, aOffsets, bOffsets);
@@ -203,12 +205,13 @@ function isFoldable(aOffsets: ArrayLike<number>, bOffsets: ArrayLike<number>, ba
 }
 
 // ---------------------------------------------------------------------------
-// Tiny float products: a plain dot-product loop, no packing or scratch.
+// Unblocked float path, for products too small or too thin for 4x4 tiles
+// to pay off. Two loop orders keep the innermost loop on contiguous memory.
 
 function directMatMul(
   a: NumericArray,
   b: NumericArray,
-  out: NumericArray,
+  out: Float32Array | Float64Array,
   m: number,
   n: number,
   k: number,
@@ -218,28 +221,58 @@ function directMatMul(
   aOffsets: ArrayLike<number>,
   bOffsets: ArrayLike<number>,
 ): void {
-  // Element strides of logical A[i, p] and B[p, j] in storage.
+  // Element strides of logical A[i, p] in storage.
   const aRow = transposeA ? 1 : k;
   const aCol = transposeA ? m : 1;
-  const bRow = transposeB ? 1 : n;
-  const bCol = transposeB ? k : 1;
-  let o = 0;
+  if (transposeB || n <= 4) {
+    // Dot products: a column of B is contiguous when B is transposed, and
+    // only n apart (a cache line or so) when n is small.
+    const bRow = transposeB ? 1 : n;
+    const bCol = transposeB ? k : 1;
+    let o = 0;
+    for (let t = 0; t < batch; t++) {
+      const aBase = aOffsets[t];
+      const bBase = bOffsets[t];
+      for (let i = 0; i < m; i++) {
+        const ai = aBase + i * aRow;
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let p = 0, ap = ai, bp = bBase + j * bCol; p < k; p++, ap += aCol, bp += bRow) s += a[ap] * b[bp];
+          out[o++] = s;
+        }
+      }
+    }
+    return;
+  }
+  // Row updates: out[i, :] += A[i, p] · B[p, :] walks rows of B in order.
+  // The row sums in a float64 buffer so float32 output is rounded once.
+  const acc = (cTile = scratchF64(cTile, n));
   for (let t = 0; t < batch; t++) {
     const aBase = aOffsets[t];
     const bBase = bOffsets[t];
     for (let i = 0; i < m; i++) {
       const ai = aBase + i * aRow;
-      for (let j = 0; j < n; j++) {
-        let s = 0;
-        let ap = ai;
-        let bp = bBase + j * bCol;
-        for (let p = 0; p < k; p++) {
-          s += a[ap] * b[bp];
-          ap += aCol;
-          bp += bRow;
-        }
-        out[o++] = s;
+      acc.fill(0, 0, n);
+      let p = 0;
+      // Four rows of B per sweep: one load and store of acc per four multiply-adds.
+      for (; p + 4 <= k; p += 4) {
+        const x0 = a[ai + p * aCol];
+        const x1 = a[ai + (p + 1) * aCol];
+        const x2 = a[ai + (p + 2) * aCol];
+        const x3 = a[ai + (p + 3) * aCol];
+        const b0 = bBase + p * n;
+        const b1 = b0 + n;
+        const b2 = b1 + n;
+        const b3 = b2 + n;
+        for (let j = 0; j < n; j++) acc[j] += x0 * b[b0 + j] + x1 * b[b1 + j] + x2 * b[b2 + j] + x3 * b[b3 + j];
       }
+      for (; p < k; p++) {
+        const x = a[ai + p * aCol];
+        const bp = bBase + p * n;
+        for (let j = 0; j < n; j++) acc[j] += x * b[bp + j];
+      }
+      const o = (t * m + i) * n;
+      for (let j = 0; j < n; j++) out[o + j] = acc[j];
     }
   }
 }
