@@ -6,10 +6,12 @@
  */
 import { assertDType, type DType, type TypedArray, allocArray } from '../dtype.js';
 import { ValueError } from '../errors.js';
+import { runInScope } from '../memory/scope.js';
 import { assertValidShape, sizeOf } from '../shape.js';
 import { Tensor, Variable, type NestedArray, type TensorLike } from '../tensor.js';
 import { inferDType } from '../values.js';
-import { fromValues } from './dispatch.js';
+import { defineOp } from './define-op.js';
+import { fromValues, runOp1 } from './dispatch.js';
 import { cast, equal, where } from './elementwise.js';
 import { expandDims } from './movement.js';
 
@@ -205,6 +207,24 @@ export function linspace(start: number, stop: number, num: number): Tensor {
   return fromValues('linspace', values, [num], 'float32');
 }
 
+const oneHotOp = defineOp<{ depth: number; onValue: number; offValue: number; dtype: DType }>({
+  name: 'oneHot',
+  inputNames: ['indices'],
+  inputDTypes: ['int32'],
+  infer: ([indices], { depth, dtype }) => {
+    const d = assertCount('oneHot', 'depth', depth);
+    if (indices.dtype !== 'int32') {
+      throw new ValueError(`oneHot: expected indices of dtype int32, got ${indices.dtype}; cast them with indices.cast('int32')`);
+    }
+    return [{ shape: [...indices.shape, d], dtype: assertDType('oneHot', dtype) }];
+  },
+  decompose: ([indices], { depth, onValue, offValue, dtype }) =>
+    runInScope(() => {
+      const hot = equal(expandDims(indices, -1), range(0, depth, 1, 'int32'));
+      return [cast(where(hot, onValue, offValue), dtype)];
+    }),
+});
+
 /**
  * One-hot encoding: a new last axis of size `depth` with `onValue` at each
  * index and `offValue` elsewhere; out-of-range indices give all `offValue`.
@@ -215,21 +235,7 @@ export function linspace(start: number, stop: number, num: number): Tensor {
  * ```
  */
 export function oneHot(indices: TensorLike, depth: number, onValue = 1, offValue = 0, dtype: DType = 'int32'): Tensor {
-  const d = assertCount('oneHot', 'depth', depth);
-  const idx = indices instanceof Tensor ? indices : tensor(indices as NestedArray, undefined, 'int32');
-  try {
-    if (idx.dtype !== 'int32') {
-      throw new ValueError(`oneHot: expected indices of dtype int32, got ${idx.dtype}; cast them with indices.cast('int32')`);
-    }
-    const positions = range(0, d, 1, 'int32');
-    const expanded = expandDims(idx, -1);
-    const hot = equal(expanded, positions);
-    const out = cast(where(hot, onValue, offValue), assertDType('oneHot', dtype));
-    for (const t of [positions, expanded, hot]) t.dispose();
-    return out;
-  } finally {
-    if (idx !== indices) idx.dispose();
-  }
+  return runOp1(oneHotOp, [indices], { depth, onValue, offValue, dtype });
 }
 
 /**

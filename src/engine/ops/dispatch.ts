@@ -9,7 +9,7 @@
 import type { TensorInfo, TensorMeta } from '../backend/backend.js';
 import { getBackend } from '../device.js';
 import { upcastType, type DType } from '../dtype.js';
-import { DeviceError, DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { DeviceError, DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { Storage } from '../memory/tracker.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { recordOp, withRecordingPaused } from '../autograd/tape.js';
@@ -57,20 +57,42 @@ function convertInputs(def: OpDef<unknown, unknown>, raw: readonly TensorLike[])
   let temps: Tensor[] | null = null;
   let base: DType | undefined;
   let device: string | undefined;
-  for (const r of raw) {
+  for (let i = 0; i < raw.length; i++) {
+    const r = raw[i];
     if (r instanceof Tensor) {
       base = base === undefined ? r.dtype : upcastType(base, r.dtype);
       device ??= r.isDisposedInternal ? undefined : r.device;
-    }
+    } else checkDeclaredValue(def, i, r);
   }
   const inputs = raw.map((r, i) => {
     if (r instanceof Tensor) return r;
-    const dtype = def.inputDTypes?.[i] ?? (def.strictInputDTypes ? inferDType(r) : weakDType(r, base));
+    // A typed array carries its own dtype, which the op's checks then see (a Float32Array of indices is rejected like a float32 tensor).
+    const declared = ArrayBuffer.isView(r) ? undefined : def.inputDTypes?.[i];
+    const dtype = declared ?? (def.strictInputDTypes ? inferDType(r) : weakDType(r, base));
     const t = fromValues(`${def.name} (argument ${argName(def, i)})`, r, undefined, dtype, device);
     (temps ??= []).push(t);
     return t;
   });
   return { inputs, temps };
+}
+
+/** Unlike `isIntegral`, booleans are not indices; typed arrays pass, as their own dtype is checked later. */
+function isIntegerValued(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isInteger(v);
+  if (Array.isArray(v)) return v.every(isIntegerValued);
+  return ArrayBuffer.isView(v);
+}
+
+/**
+ * A JS value for an input declared int32 (indices) must hold integers:
+ * truncating 0.5 to index 0 would silently pick the wrong element. Checked
+ * before any input is converted, so a bad value leaves no temporaries.
+ */
+function checkDeclaredValue(def: OpDef<unknown, unknown>, i: number, value: unknown): void {
+  if (def.inputDTypes?.[i] === 'int32' && !isIntegerValued(value)) {
+    const shown = JSON.stringify(value) ?? String(value);
+    throw new ValueError(`${def.name}: expected ${argName(def, i)} to be integers, got ${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown}`);
+  }
 }
 
 function argName(def: OpDef<unknown>, i: number): string {

@@ -1,21 +1,20 @@
 /**
- * Movement ops: reshaping, transposing, slicing, joining, padding,
- * gathering. Views (reshape, expandDims, squeeze, clone) share storage;
- * transpose, slice, stridedSlice, concat, pad, gather, reverse, tile and
- * broadcastTo are primitives with one kernel per backend (with
- * stridedSliceGrad and unsortedSegmentSum, the scatters their gradients
- * need); stack, unstack and split are compositions.
+ * Movement ops: reshaping, transposing, slicing, joining, padding. Views
+ * (reshape, expandDims, squeeze, clone) share storage; transpose, slice,
+ * concat, pad, reverse, tile and broadcastTo are primitives with one kernel
+ * per backend; stack, unstack and split are compositions. stridedSlice
+ * lives in `strided-slice.ts`, gather and unsortedSegmentSum in `gather.ts`.
  *
  * @module
  */
-import type { TensorMeta } from '../backend/backend.js';
-import { dtypeOfArray, upcastType, type DType } from '../dtype.js';
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { upcastType } from '../dtype.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { runInScope } from '../memory/scope.js';
 import { assertValidShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
-import { Tensor, type TensorLike } from '../tensor.js';
-import { defineOp, type OpRegistry } from './define-op.js';
-import { fromValues, runOp, runOp1 } from './dispatch.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { assertIntList, fmtList, isInt } from './arg-checks.js';
+import { defineOp } from './define-op.js';
+import { runOp, runOp1 } from './dispatch.js';
 import { unbroadcast } from './grad-util.js';
 import { sum } from './reduce.js';
 
@@ -33,28 +32,6 @@ declare module './define-op.js' {
       /** Elements taken per axis. */
       readonly size: readonly number[];
     };
-    /** A strided box, resolved from TensorFlow's begin/end/strides and masks. */
-    stridedSlice: {
-      /** First index per input axis. */
-      readonly begin: readonly number[];
-      /** Step per input axis (non-zero, may be negative). */
-      readonly strides: readonly number[];
-      /** Elements taken per input axis. */
-      readonly sizes: readonly number[];
-      /** The output shape: `sizes` with shrunk axes removed and new axes inserted. */
-      readonly shape: readonly number[];
-    };
-    /** The transpose of stridedSlice: scatters dy into zeros of the sliced tensor's shape. */
-    stridedSliceGrad: {
-      /** First index per axis of the result. */
-      readonly begin: readonly number[];
-      /** Step per axis of the result. */
-      readonly strides: readonly number[];
-      /** Elements written per axis of the result. */
-      readonly sizes: readonly number[];
-      /** The shape of the result (the sliced tensor's shape). */
-      readonly shape: readonly number[];
-    };
     /** Joins its inputs. */
     concat: {
       /** The (non-negative) axis to join along. */
@@ -66,22 +43,6 @@ declare module './define-op.js' {
       readonly paddings: readonly (readonly [number, number])[];
       /** The fill value. */
       readonly constantValue: number;
-    };
-    /** Gathers slices along an axis. */
-    gather: {
-      /** The gathered axis of x (non-negative). */
-      readonly axis: number;
-      /** Leading dimensions shared by x and the indices. */
-      readonly batchDims: number;
-    };
-    /** Sums slices into segments along an axis (gather's transpose). */
-    unsortedSegmentSum: {
-      /** The size of the segment axis of the result. */
-      readonly numSegments: number;
-      /** The segment axis of the result (non-negative). */
-      readonly axis: number;
-      /** Leading dimensions shared by x and the segment ids. */
-      readonly batchDims: number;
     };
     /** Reverses axes. */
     reverse: {
@@ -100,9 +61,6 @@ declare module './define-op.js' {
     };
   }
 }
-
-type StridedSliceParams = OpRegistry['stridedSlice'];
-type GatherParams = OpRegistry['gather'];
 
 const reshapeOp = defineOp<{ shape: readonly number[] }>({
   name: 'reshape',
@@ -214,60 +172,6 @@ function scoped(fn: () => Tensor[]): Tensor[] {
   return runInScope(fn);
 }
 
-function fmtList(v: unknown): string {
-  return Array.isArray(v) ? `[${v.join(',')}]` : String(v);
-}
-
-function isInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v);
-}
-
-function assertIntList(op: string, what: string, v: unknown): readonly number[] {
-  if (!Array.isArray(v) || !v.every(isInt)) throw new ValueError(`${op}: expected ${what} to be an array of integers, got ${fmtList(v)}`);
-  return v;
-}
-
-function assertBitMask(op: string, what: string, v: unknown): number {
-  if (!isInt(v) || v < 0 || v >= 2 ** 32) throw new ValueError(`${op}: expected ${what} to be a non-negative integer bit mask, got ${String(v)}`);
-  return v;
-}
-
-function bitSet(mask: number, i: number): boolean {
-  return i < 32 && ((mask >>> i) & 1) === 1;
-}
-
-function isIntegralValue(v: unknown): boolean {
-  if (typeof v === 'number') return Number.isInteger(v);
-  if (Array.isArray(v)) return v.every(isIntegralValue);
-  return ArrayBuffer.isView(v);
-}
-
-/**
- * Index arguments given as JS numbers become int32 tensors on the device of
- * `like`: dispatch's weak typing would make them float32 next to a float x,
- * and an index must be an exact integer.
- */
-function asIndexTensor(op: string, what: string, v: TensorLike, like: TensorLike): { tensor: Tensor; temp: boolean } {
-  if (v instanceof Tensor) return { tensor: v, temp: false };
-  if (!isIntegralValue(v)) throw new ValueError(`${op}: expected ${what} to be integers, got ${JSON.stringify(v)}`);
-  const device = like instanceof Tensor && !like.isDisposed ? like.device : undefined;
-  // A typed array keeps its dtype, so a Float32Array of indices is rejected like a float32 tensor.
-  return { tensor: fromValues(`${op} (argument ${what})`, v, undefined, dtypeOfArray(v) ?? 'int32', device), temp: true };
-}
-
-function withIndices(op: string, what: string, v: TensorLike, like: TensorLike, fn: (t: Tensor) => Tensor): Tensor {
-  const { tensor, temp } = asIndexTensor(op, what, v, like);
-  try {
-    return fn(tensor);
-  } finally {
-    if (temp) tensor.dispose();
-  }
-}
-
-function checkIndexDType(op: string, what: string, dtype: DType): void {
-  if (dtype !== 'int32') throw new DTypeError(`${op}: expected ${what} of dtype int32, got ${dtype}; cast them with ${what}.cast('int32')`);
-}
-
 // ---------------------------------------------------------------- transpose
 
 function resolvePerm(rank: number, perm: readonly number[] | undefined): number[] {
@@ -369,180 +273,6 @@ const sliceOp = defineOp<{ begin: readonly number[]; size: readonly number[] }, 
  */
 export function slice(x: TensorLike, begin: number | readonly number[], size?: number | readonly number[]): Tensor {
   return runOp1(sliceOp, [x], { begin, size });
-}
-
-// ------------------------------------------------------------- stridedSlice
-
-interface StridedSliceArgs {
-  begin: readonly number[];
-  end: readonly number[];
-  strides: readonly number[] | undefined;
-  beginMask: number;
-  endMask: number;
-  ellipsisMask: number;
-  newAxisMask: number;
-  shrinkAxisMask: number;
-}
-
-const NEW_AXIS = -1;
-const SHRUNK = -2;
-
-/** TensorFlow's strided-slice resolution (ValidateStridedSliceOp): sparse spec -> dense spec -> begin/step/count per axis. */
-function resolveStridedSlice(shape: readonly number[], args: StridedSliceArgs): StridedSliceParams {
-  const op = 'stridedSlice';
-  const begin = assertIntList(op, 'begin', args.begin);
-  const end = assertIntList(op, 'end', args.end);
-  const strides = args.strides === undefined || args.strides === null ? begin.map(() => 1) : assertIntList(op, 'strides', args.strides);
-  if (begin.length !== end.length || begin.length !== strides.length) {
-    throw new ValueError(`${op}: expected begin, end and strides of the same length, got ${begin.length}, ${end.length} and ${strides.length}`);
-  }
-  const beginMask = assertBitMask(op, 'beginMask', args.beginMask);
-  const endMask = assertBitMask(op, 'endMask', args.endMask);
-  const newAxisMask = assertBitMask(op, 'newAxisMask', args.newAxisMask);
-  const shrinkAxisMask = assertBitMask(op, 'shrinkAxisMask', args.shrinkAxisMask);
-  let ellipsisMask = assertBitMask(op, 'ellipsisMask', args.ellipsisMask);
-  const rank = shape.length;
-  let n = begin.length;
-  const ellipses = begin.map((_, i) => i).filter((i) => bitSet(ellipsisMask, i));
-  if (ellipses.length > 1) throw new ValueError(`${op}: ellipsisMask ${ellipsisMask} sets ${ellipses.length} bits; at most one ellipsis is allowed`);
-  // Without an ellipsis the spec ends with an implicit one: unnamed trailing axes are taken whole.
-  if (ellipses.length === 0) {
-    ellipsisMask = n < 32 ? (ellipsisMask | (1 << n)) >>> 0 : ellipsisMask;
-    ellipses.push(n);
-    n++;
-  }
-  let newAxesAfterEllipsis = 0;
-  for (let i = ellipses[0] + 1; i < begin.length; i++) if (bitSet(newAxisMask, i)) newAxesAfterEllipsis++;
-
-  const dBegin = new Array<number>(rank).fill(0);
-  const dEnd = new Array<number>(rank).fill(0);
-  const dStride = new Array<number>(rank).fill(1);
-  const dBeginMasked = new Array<boolean>(rank).fill(false);
-  const dEndMasked = new Array<boolean>(rank).fill(false);
-  const dShrink = new Array<boolean>(rank).fill(false);
-  const dSparse = new Array<number>(rank).fill(-1);
-  const finalDims: number[] = [];
-  let full = 0;
-  for (let i = 0; i < n; i++) {
-    if (i === ellipses[0]) {
-      const next = Math.min(rank - (n - i) + 1 + newAxesAfterEllipsis, rank);
-      for (; full < next; full++) {
-        dBeginMasked[full] = dEndMasked[full] = true;
-        finalDims.push(full);
-      }
-    } else if (bitSet(newAxisMask, i)) {
-      finalDims.push(NEW_AXIS);
-    } else {
-      if (full === rank) {
-        throw new ShapeError(`${op}: the slice spec (begin ${fmtList(begin)}) indexes more dimensions than x has (rank ${rank}, shape ${fmtShape(shape)})`);
-      }
-      dBegin[full] = begin[i];
-      dEnd[full] = end[i];
-      dStride[full] = strides[i];
-      dBeginMasked[full] = bitSet(beginMask, i);
-      dEndMasked[full] = bitSet(endMask, i);
-      dSparse[full] = i;
-      if (bitSet(shrinkAxisMask, i)) {
-        dShrink[full] = true;
-        finalDims.push(SHRUNK);
-      } else finalDims.push(full);
-      full++;
-    }
-  }
-
-  const outBegin = new Array<number>(rank).fill(0);
-  const sizes = new Array<number>(rank).fill(0);
-  for (let i = 0; i < rank; i++) {
-    const dim = shape[i];
-    const s = dStride[i];
-    if (s === 0) throw new ValueError(`${op}: strides[${dSparse[i]}] is 0; strides must be non-zero`);
-    if (dShrink[i]) {
-      const b = dBegin[i] < 0 ? dim + dBegin[i] : dBegin[i];
-      if (b < 0 || b >= dim) {
-        throw new ShapeError(`${op}: index ${dBegin[i]} (begin[${dSparse[i]}], shrinkAxisMask) is out of bounds for dimension ${i} of size ${dim} (shape ${fmtShape(shape)})`);
-      }
-      outBegin[i] = b;
-      sizes[i] = 1;
-      continue;
-    }
-    // Valid positions: [0, dim] going forward, [-1, dim - 1] going backward (-1 is "before the first").
-    const lo = s > 0 ? 0 : -1;
-    const hi = s > 0 ? dim : dim - 1;
-    const canonical = (x: number, masked: boolean, isEnd: boolean): number => {
-      if (masked) return (s > 0) === isEnd ? hi : lo;
-      const fwd = x < 0 ? dim + x : x;
-      return fwd < lo ? lo : fwd > hi ? hi : fwd;
-    };
-    const b = canonical(dBegin[i], dBeginMasked[i], false);
-    const e = canonical(dEnd[i], dEndMasked[i], true);
-    const len = e - b;
-    const count = len === 0 || len < 0 !== s < 0 ? 0 : Math.ceil(len / s);
-    sizes[i] = count;
-    outBegin[i] = count === 0 ? 0 : b;
-    if (count === 0) dStride[i] = 1;
-  }
-  const outShape = finalDims.filter((d) => d !== SHRUNK).map((d) => (d === NEW_AXIS ? 1 : sizes[d]));
-  return { begin: outBegin, strides: dStride, sizes, shape: outShape };
-}
-
-const stridedSliceOp = defineOp<StridedSliceParams, StridedSliceArgs>({
-  name: 'stridedSlice',
-  inputNames: ['x'],
-  prepare: ([x], args) => resolveStridedSlice(x.shape, args),
-  infer: ([x], { shape }) => [{ shape, dtype: x.dtype }],
-  grad: ([dy], { inputs: [x], params: { begin, strides, sizes } }) => [runOp1(stridedSliceGradOp, [dy], { shape: x.shape, begin, strides, sizes })],
-});
-
-const stridedSliceGradOp = defineOp<OpRegistry['stridedSliceGrad']>({
-  name: 'stridedSliceGrad',
-  inputNames: ['dy'],
-  infer: ([dy], { shape, sizes }) => {
-    if (dy.shape.reduce((a, b) => a * b, 1) !== sizeOf(sizes)) {
-      throw new ShapeError(`stridedSliceGrad: dy of shape ${fmtShape(dy.shape)} does not hold the ${sizeOf(sizes)} sliced elements (a bug in laminar)`);
-    }
-    return [{ shape, dtype: dy.dtype }];
-  },
-  // The transpose of a scatter is the gather it undoes: the same strided slice, in dense form.
-  grad: ([ddx], { inputs: [dy], params: { shape, begin, strides, sizes } }) => {
-    const end = begin.map((b, i) => {
-      const e = b + sizes[i] * strides[i];
-      return e < 0 ? -shape[i] - 1 : e;
-    });
-    return [reshape(stridedSlice(ddx, begin, end, strides), dy.shape)];
-  },
-});
-
-/**
- * NumPy-style strided slicing with TensorFlow's semantics: `x[begin:end:strides]`
- * per axis, where negative indices count from the end and negative strides
- * walk backwards. Bit `i` of a mask refers to entry `i` of begin/end/strides:
- * `beginMask`/`endMask` ignore that begin/end (take the axis from its start
- * or to its end in the direction of the stride), `ellipsisMask` marks the
- * entry as `...` (the axes not otherwise named), `newAxisMask` inserts an
- * axis of size 1, and `shrinkAxisMask` takes the single element at `begin`
- * and drops the axis. Indices past the ends are clamped, except shrunk ones,
- * which must be in range.
- *
- * @example
- * ```ts
- * const x = tensor([[1, 2, 3, 4], [5, 6, 7, 8]]);
- * stridedSlice(x, [0, 0], [2, 4], [1, 2]);       // x[:, ::2]  = [[1, 3], [5, 7]]
- * stridedSlice(x, [0, -1], [2, 0], [1, -1], 0, 2); // x[:, ::-1] = [[4, 3, 2, 1], [8, 7, 6, 5]]
- * stridedSlice(x, [1], [2], [1], 0, 0, 0, 0, 1);  // x[1]      = [5, 6, 7, 8]
- * ```
- */
-export function stridedSlice(
-  x: TensorLike,
-  begin: readonly number[],
-  end: readonly number[],
-  strides?: readonly number[],
-  beginMask = 0,
-  endMask = 0,
-  ellipsisMask = 0,
-  newAxisMask = 0,
-  shrinkAxisMask = 0,
-): Tensor {
-  return runOp1(stridedSliceOp, [x], { begin, end, strides, beginMask, endMask, ellipsisMask, newAxisMask, shrinkAxisMask });
 }
 
 // ------------------------------------------------------------ concat, stack
@@ -816,96 +546,6 @@ const padOp = defineOp<{ paddings: readonly (readonly [number, number])[]; const
  */
 export function pad(x: TensorLike, paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor {
   return runOp1(padOp, [x], { paddings, constantValue });
-}
-
-// ------------------------------------------------------------------- gather
-
-function resolveGather(op: string, x: TensorMeta, indexRank: number, axis: number, batchDims: number): GatherParams {
-  if (x.shape.length === 0) throw new ShapeError(`${op}: expected x of rank >= 1, got a scalar (shape [])`);
-  const a = normalizeAxis(op, axis, x.shape.length);
-  if (!isInt(batchDims)) throw new ValueError(`${op}: expected batchDims to be an integer, got ${String(batchDims)}`);
-  const b = batchDims < 0 ? batchDims + indexRank : batchDims;
-  if (b < 0 || b > indexRank) throw new ValueError(`${op}: batchDims ${batchDims} is out of range for indices of rank ${indexRank}`);
-  if (b > a) throw new ValueError(`${op}: batchDims ${batchDims} must not exceed axis ${a}`);
-  return { axis: a, batchDims: b };
-}
-
-function checkBatchDims(op: string, x: TensorMeta, indices: TensorMeta, batchDims: number): void {
-  for (let i = 0; i < batchDims; i++) {
-    if (x.shape[i] !== indices.shape[i]) {
-      throw new ShapeError(`${op}: with batchDims ${batchDims}, x (shape ${fmtShape(x.shape)}) and indices (shape ${fmtShape(indices.shape)}) must agree on their first ${batchDims} dimensions`);
-    }
-  }
-}
-
-const gatherOp = defineOp<GatherParams, { axis: number; batchDims: number }>({
-  name: 'gather',
-  inputNames: ['x', 'indices'],
-  strictInputDTypes: true,
-  prepare: ([x, indices], { axis, batchDims }) => resolveGather('gather', x, indices.shape.length, axis, batchDims),
-  infer: ([x, indices], { axis, batchDims }) => {
-    checkIndexDType('gather', 'indices', indices.dtype);
-    checkBatchDims('gather', x, indices, batchDims);
-    return [{ shape: [...x.shape.slice(0, axis), ...indices.shape.slice(batchDims), ...x.shape.slice(axis + 1)], dtype: x.dtype }];
-  },
-  grad: ([dy], { inputs: [x, indices], params: { axis, batchDims } }) => [
-    runOp1(unsortedSegmentSumOp, [dy, indices], { numSegments: x.shape[axis], axis, batchDims }),
-    null,
-  ],
-});
-
-/**
- * Gathers slices of `x` along `axis` at `indices` (int32, any rank): the
- * result's shape is `x.shape[:axis] + indices.shape[batchDims:] +
- * x.shape[axis+1:]`. With `batchDims` b, the first b dimensions of `x` and
- * `indices` are batch dimensions gathered pairwise. Indices out of range
- * throw a ValueError naming the index.
- *
- * @example
- * ```ts
- * gather(tensor([10, 20, 30]), [2, 0, 2]);            // [30, 10, 30]
- * gather(tensor([[1, 2], [3, 4]]), [1], 1);           // [[2], [4]]
- * gather(tensor([[1, 2], [3, 4]]), tensor([[1], [0]], [2, 1], 'int32'), 1, 1); // [[2], [3]]
- * ```
- */
-export function gather(x: TensorLike, indices: TensorLike, axis = 0, batchDims = 0): Tensor {
-  return withIndices('gather', 'indices', indices, x, (idx) => runOp1(gatherOp, [x, idx], { axis, batchDims }));
-}
-
-const unsortedSegmentSumOp = defineOp<OpRegistry['unsortedSegmentSum']>({
-  name: 'unsortedSegmentSum',
-  inputNames: ['x', 'segmentIds'],
-  strictInputDTypes: true,
-  infer: ([x, ids], { numSegments, axis, batchDims }) => {
-    if (x.dtype === 'bool') throw new DTypeError("unsortedSegmentSum: expected x of a numeric dtype (float32, int32, float64), got bool; cast it first, e.g. x.cast('int32')");
-    checkIndexDType('unsortedSegmentSum', 'segmentIds', ids.dtype);
-    if (!isInt(numSegments) || numSegments < 0) throw new ValueError(`unsortedSegmentSum: expected numSegments to be a non-negative integer, got ${String(numSegments)}`);
-    checkBatchDims('unsortedSegmentSum', x, ids, batchDims);
-    const segmented = ids.shape.slice(batchDims);
-    const end = axis + segmented.length;
-    if (x.shape.length < end || !shapesEqual(x.shape.slice(axis, end), segmented)) {
-      throw new ShapeError(`unsortedSegmentSum: expected the shape of x ${fmtShape(x.shape)} to start with the shape of segmentIds ${fmtShape(ids.shape)}`);
-    }
-    return [{ shape: [...x.shape.slice(0, axis), numSegments, ...x.shape.slice(end)], dtype: x.dtype }];
-  },
-  grad: ([dy], { inputs: [, ids], params: { axis, batchDims } }) => [gather(dy, ids, axis, batchDims), null],
-});
-
-/**
- * Sums the slices of `x` that share a segment id: `segmentIds` (int32)
- * labels the leading dimensions of `x`, and the result has shape
- * `[numSegments, ...x.shape[segmentIds.rank:]]`. Segments with no slice are
- * 0; negative ids are dropped (as in TensorFlow); ids at or above
- * `numSegments` throw a ValueError. This is the transpose of {@link gather}.
- *
- * @example
- * ```ts
- * unsortedSegmentSum(tensor([1, 2, 3, 4]), [0, 2, 0, 1], 3); // [4, 4, 2]
- * unsortedSegmentSum(tensor([[1, 2], [3, 4]]), [1, 1], 2);  // [[0, 0], [4, 6]]
- * ```
- */
-export function unsortedSegmentSum(x: TensorLike, segmentIds: TensorLike, numSegments: number): Tensor {
-  return withIndices('unsortedSegmentSum', 'segmentIds', segmentIds, x, (ids) => runOp1(unsortedSegmentSumOp, [x, ids], { numSegments, axis: 0, batchDims: 0 }));
 }
 
 // ------------------------------------------------- reverse, broadcastTo, clone

@@ -152,6 +152,7 @@ export const errors: ErrorCase[] = [
   { op: 'range', name: 'unknown dtype', run: () => range(0, 3, 1, 'float16' as DType), type: DTypeError, message: /^range: expected dtype/ },
   { op: 'linspace', name: 'zero points', run: () => linspace(0, 1, 0), type: ValueError, message: /^linspace: expected num to be a positive integer, got 0/ },
   { op: 'linspace', name: 'NaN start', run: () => linspace(NaN, 1, 3), type: ValueError, message: /^linspace: expected finite start and stop, got NaN and 1/ },
+  { op: 'oneHot', name: 'fractional JS indices', run: () => oneHot([0.5], 2), type: ValueError, message: /^oneHot: expected indices to be integers, got \[0\.5\]/ },
   { op: 'oneHot', name: 'float indices', run: () => oneHot(tensor([0, 1]), 2), type: ValueError, message: /^oneHot: expected indices of dtype int32, got float32/ },
   { op: 'oneHot', name: 'negative depth', run: () => oneHot(tensor([0], [1], 'int32'), -2), type: ValueError, message: /^oneHot: expected depth to be a non-negative integer, got -2/ },
 ];

@@ -417,6 +417,7 @@ export const errors: ErrorCase[] = [
   { op: 'gather', name: 'negative index', run: () => gather(zeros([2, 3]), [[0], [-1]], 1), type: ValueError, message: /gather: indices\[1,0\] = -1 is out of range for axis 1 .*expected 0 <= index < 3/ },
   { op: 'gather', name: 'float indices tensor', run: () => gather(zeros([3]), tensor([0, 1])), type: DTypeError, message: /gather: expected indices of dtype int32, got float32/ },
   { op: 'gather', name: 'fractional JS indices', run: () => gather(zeros([3]), [0.5]), type: ValueError, message: /gather: expected indices to be integers, got \[0.5\]/ },
+  { op: 'gather', name: 'Float32Array indices keep their dtype and are refused', run: () => gather(zeros([3]), new Float32Array([1])), type: DTypeError, message: /^gather: .*int32.*float32/ },
   { op: 'gather', name: 'batch dimensions disagree', run: () => gather(zeros([2, 3]), [[0], [1], [2]], 1, 1), type: ShapeError, message: /gather: with batchDims 1, x \(shape \[2,3\]\) and indices \(shape \[3,1\]\) must agree/ },
   { op: 'gather', name: 'scalar x', run: () => gather(scalar(1), [0]), type: ShapeError, message: /gather: expected x of rank >= 1/ },
 

@@ -7,6 +7,7 @@
  */
 import type { TypedArray } from '../../../dtype.js';
 import type { KernelTable } from '../../backend.js';
+import { gatherKernels } from './gather.js';
 import { linalgKernels } from './linalg.js';
 import { movementKernels } from './movement.js';
 import { nnKernels } from './nn.js';
@@ -18,6 +19,7 @@ export const cpuKernels: KernelTable<TypedArray> = {
   ...reduceKernels,
   ...linalgKernels,
   ...movementKernels,
+  ...gatherKernels,
   ...nnKernels,
   ...randomKernels,
 };
