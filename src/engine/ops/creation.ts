@@ -6,7 +6,6 @@
  */
 import { assertDType, type DType, type TypedArray, allocArray } from '../dtype.js';
 import { ValueError } from '../errors.js';
-import { runInScope } from '../memory/scope.js';
 import { assertValidShape, sizeOf } from '../shape.js';
 import { Tensor, Variable, type NestedArray, type TensorLike } from '../tensor.js';
 import { inferDType } from '../values.js';
@@ -218,11 +217,10 @@ const oneHotOp = defineOp<{ depth: number; onValue: number; offValue: number; dt
     }
     return [{ shape: [...indices.shape, d], dtype: assertDType('oneHot', dtype) }];
   },
-  decompose: ([indices], { depth, onValue, offValue, dtype }) =>
-    runInScope(() => {
-      const hot = equal(expandDims(indices, -1), range(0, depth, 1, 'int32'));
-      return [cast(where(hot, onValue, offValue), dtype)];
-    }),
+  decompose: ([indices], { depth, onValue, offValue, dtype }) => {
+    const hot = equal(expandDims(indices, -1), range(0, depth, 1, 'int32'));
+    return [cast(where(hot, onValue, offValue), dtype)];
+  },
 });
 
 /**

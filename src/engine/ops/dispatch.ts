@@ -11,6 +11,7 @@ import { getBackend } from '../device.js';
 import { upcastType, type DType } from '../dtype.js';
 import { DeviceError, DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { Storage } from '../memory/tracker.js';
+import { runInScope } from '../memory/scope.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { recordOp, withRecordingPaused } from '../autograd/tape.js';
 import { inferDType, toFlat } from '../values.js';
@@ -151,7 +152,9 @@ export function runOp<P, Raw = P>(def: OpDef<P, Raw>, rawInputs: readonly Tensor
         outputs = handles.map((h, i) => wrap(backend, h, metas[i]));
       } else if (def.decompose) {
         const decompose = def.decompose;
-        outputs = def.grad ? withRecordingPaused(() => decompose(inputs, params)) : decompose(inputs, params);
+        // A scope frees the decomposition's intermediates; those a gradient tape still needs move up instead.
+        const run = () => runInScope(() => decompose(inputs, params));
+        outputs = def.grad ? withRecordingPaused(run) : run();
         checkDecomposition(def.name, outputs, metas);
       } else {
         throw new DeviceError(`${def.name}: device '${backend.name}' has no kernel for this op, and the op has no decomposition`);

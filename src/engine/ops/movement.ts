@@ -9,7 +9,6 @@
  */
 import { upcastType } from '../dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
-import { runInScope } from '../memory/scope.js';
 import { assertValidShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { assertIntList, fmtList, isInt } from './arg-checks.js';
@@ -163,13 +162,6 @@ const squeezeOp = defineOp<{ shape: readonly number[] }, { axis: number | readon
  */
 export function squeeze(x: TensorLike, axis?: number | readonly number[]): Tensor {
   return runOp1(squeezeOp, [x], { axis });
-}
-
-// ------------------------------------------------------------------ helpers
-
-/** Runs a composition in its own scope, so its intermediates are freed and only its results survive. */
-function scoped(fn: () => Tensor[]): Tensor[] {
-  return runInScope(fn);
 }
 
 // ---------------------------------------------------------------- transpose
@@ -354,7 +346,7 @@ const stackOp = defineOp<{ axis: number }>({
     shape.splice(axis, 0, xs.length);
     return [{ shape, dtype }];
   },
-  decompose: (xs, { axis }) => scoped(() => [concat(xs.map((x) => expandDims(x, axis)), axis)]),
+  decompose: (xs, { axis }) => [concat(xs.map((x) => expandDims(x, axis)), axis)],
 });
 
 /**
@@ -381,8 +373,7 @@ const unstackOp = defineOp<{ axis: number }>({
     const shape = x.shape.filter((_, i) => i !== axis);
     return Array.from({ length: x.shape[axis] }, () => ({ shape, dtype: x.dtype }));
   },
-  decompose: ([x], { axis }) =>
-    scoped(() => {
+  decompose: ([x], { axis }) => {
       const shape = x.shape.filter((_, i) => i !== axis);
       const size = x.shape.slice();
       size[axis] = 1;
@@ -391,7 +382,7 @@ const unstackOp = defineOp<{ axis: number }>({
         begin[axis] = i;
         return reshape(slice(x, begin, size), shape);
       });
-    }),
+  },
 });
 
 /**
@@ -448,8 +439,7 @@ const splitOp = defineOp<{ axis: number; sizes: readonly number[] }, SplitArgs>(
       shape[axis] = s;
       return { shape, dtype: x.dtype };
     }),
-  decompose: ([x], { axis, sizes }) =>
-    scoped(() => {
+  decompose: ([x], { axis, sizes }) => {
       let offset = 0;
       return sizes.map((s) => {
         const begin = x.shape.map(() => 0);
@@ -459,7 +449,7 @@ const splitOp = defineOp<{ axis: number; sizes: readonly number[] }, SplitArgs>(
         offset += s;
         return slice(x, begin, size);
       });
-    }),
+  },
 });
 
 /**

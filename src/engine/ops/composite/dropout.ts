@@ -9,7 +9,6 @@
  */
 import { isFloat } from '../../dtype.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from '../../errors.js';
-import { tidy } from '../../memory/scope.js';
 import type { Tensor, TensorLike } from '../../tensor.js';
 import { defineOp } from '../define-op.js';
 import { runOp1 } from '../dispatch.js';
@@ -55,13 +54,9 @@ const dropoutOp = defineOp<DropoutParams, DropoutArgs>({
   decompose: ([x], { rate, noiseShape, seed }) => {
     // Tensors are immutable, so a view is as good as a copy (and a Variable's later assign swaps its storage, not ours).
     if (rate === 0) return [reshape(x, x.shape)];
-    return [
-      tidy(() => {
-        // The mask is always drawn in float32, so a seed gives the same mask for float32 and float64 inputs.
-        const keep = greaterEqual(randomUniform(noiseShape, 0, 1, 'float32', seed), rate);
-        return where(keep, div(x, 1 - rate), 0);
-      }),
-    ];
+    // The mask is always drawn in float32, so a seed gives the same mask for float32 and float64 inputs.
+    const keep = greaterEqual(randomUniform(noiseShape, 0, 1, 'float32', seed), rate);
+    return [where(keep, div(x, 1 - rate), 0)];
   },
 });
 
