@@ -7,6 +7,7 @@
  */
 import type { Backend } from './backend/backend.js';
 import { DeviceError, ValueError } from './errors.js';
+import { createAsyncContext } from './async-context.js';
 import { CpuBackend } from './backend/cpu/backend.js';
 
 /**
@@ -114,10 +115,11 @@ export function getBackend(name: string = currentDevice()): Backend {
   return made;
 }
 
-const overrides: string[] = [];
+// Follows async code like memory scopes do, so concurrent withDevice calls do not see each other's device.
+const override = createAsyncContext<string>();
 
 function currentDevice(): string {
-  return overrides.length > 0 ? overrides[overrides.length - 1] : defaultDevice;
+  return override.get() ?? defaultDevice;
 }
 
 /**
@@ -146,8 +148,9 @@ export function getDevice(): string {
 }
 
 /**
- * Runs `fn` with `name` as the default device and restores the previous
- * default afterwards (after the promise settles, for async functions).
+ * Runs `fn` with `name` as the default device. For an async `fn` the
+ * device holds across `await` (in Node.js, also when several such calls run
+ * concurrently).
  *
  * @example
  * ```ts
@@ -157,21 +160,7 @@ export function getDevice(): string {
  */
 export function withDevice<R>(name: string, fn: () => R): R {
   if (!factories.has(name)) throw unknown('withDevice', name);
-  overrides.push(name);
-  let result: R;
-  try {
-    result = fn();
-  } catch (e) {
-    overrides.pop();
-    throw e;
-  }
-  if (result instanceof Promise) {
-    return result.finally(() => {
-      overrides.pop();
-    }) as R;
-  }
-  overrides.pop();
-  return result;
+  return override.run(name, fn);
 }
 
 registerBackend('cpu', () => new CpuBackend('cpu'));

@@ -64,6 +64,26 @@ describe('an async-only device', () => {
     t.dispose();
   });
 
+  it('withDevice holds across await, also for two concurrent calls', async () => {
+    await ready('async-cpu');
+    const tick = () => new Promise((r) => setTimeout(r, 1));
+    const devicesSeen = async (device: string) =>
+      withDevice(device, async () => {
+        const seen: string[] = [];
+        for (let i = 0; i < 5; i++) {
+          await tick();
+          const t = ones([1]);
+          seen.push(t.device);
+          t.dispose();
+        }
+        return seen;
+      });
+    const [a, b] = await Promise.all([devicesSeen('cpu'), devicesSeen('async-cpu')]);
+    expect(a).toEqual(Array(5).fill('cpu'));
+    expect(b).toEqual(Array(5).fill('async-cpu'));
+    expect(ones([1]).device).toBe('cpu');
+  });
+
   it('refuses float64 with a DTypeError naming the device', async () => {
     await ready('async-cpu');
     expect(() => withDevice('async-cpu', () => tensor([1], [1], 'float64'))).toThrow(/tensor: device 'async-cpu' does not support dtype float64/);

@@ -14,6 +14,7 @@
  */
 import { Tensor } from '../tensor.js';
 import { ValueError } from '../errors.js';
+import { createAsyncContext } from '../async-context.js';
 
 /** @internal */
 export class Scope {
@@ -22,46 +23,10 @@ export class Scope {
   constructor(readonly parent: Scope | null) {}
 }
 
-interface ScopeContext {
-  current(): Scope | null;
-  run<R>(scope: Scope, fn: () => R): R;
-}
-
-type AlsModule = { AsyncLocalStorage: new <T>() => { getStore(): T | undefined; run<R>(store: T, fn: () => R): R } };
-
-function makeContext(): ScopeContext {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const hooks = proc?.getBuiltinModule?.('node:async_hooks') as AlsModule | undefined;
-  if (hooks?.AsyncLocalStorage) {
-    const als = new hooks.AsyncLocalStorage<Scope>();
-    return { current: () => als.getStore() ?? null, run: (scope, fn) => als.run(scope, fn) };
-  }
-  let top: Scope | null = null;
-  return {
-    current: () => top,
-    run<R>(scope: Scope, fn: () => R): R {
-      const saved = top;
-      top = scope;
-      try {
-        const r = fn();
-        if (r instanceof Promise) {
-          // Without async context the scope stays current until the promise settles.
-          return r.finally(() => { top = saved; }) as R;
-        }
-        top = saved;
-        return r;
-      } catch (e) {
-        top = saved;
-        throw e;
-      }
-    },
-  };
-}
-
-const context = makeContext();
+const context = createAsyncContext<Scope>();
 
 function liveScope(): Scope | null {
-  let s = context.current();
+  let s = context.get() ?? null;
   while (s && s.ended) s = s.parent;
   return s;
 }
