@@ -185,6 +185,22 @@ describe('matMulKernel float32 against a float64 reference', () => {
     },
   );
 
+  it.each(TRANSPOSES.map((tr) => [transposeName(tr), tr] as const))(
+    '%s, thin outputs (m < 4 or n < 3) with deep k on the unblocked path',
+    (_name, [ta, tb]) => {
+      for (const [m, n] of [
+        [1, 300],
+        [2, 7],
+        [3, 64],
+        [300, 1],
+        [70, 2],
+        [1, 1],
+      ]) {
+        expect(runAndCheck(Float32Array, makeArgs(m, n, 601, ta, tb), m * 7 + n)).toBeNull();
+      }
+    },
+  );
+
   it('rounds once: the exact sum survives where per-block float32 rounding would lose it', () => {
     // 1 + 512·2^-24 = 1 + 2^-15 is a float32; a float32 accumulator (or one
     // rounded after each k block) would drop or distort the small terms.
@@ -200,6 +216,16 @@ describe('matMulKernel float32 against a float64 reference', () => {
     const out = new Float32Array(m * n);
     matMulKernel(a, b, out, makeArgs(m, n, k));
     expect(Array.from(out)).toEqual(new Array(m * n).fill(1 + 2 ** -15));
+    // The same on the unblocked path (m = 1), in both of its loop orders.
+    for (const [rows, transposeB] of [
+      [1, false],
+      [1, true],
+      [2, false],
+    ] as const) {
+      const thin = new Float32Array(rows * n);
+      matMulKernel(a, b, thin, makeArgs(rows, n, k, false, transposeB));
+      expect(Array.from(thin)).toEqual(new Array(rows * n).fill(1 + 2 ** -15));
+    }
   });
 
   it('computes a small known product exactly', () => {

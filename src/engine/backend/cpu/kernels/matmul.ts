@@ -62,8 +62,10 @@ export interface MatMulArgs {
   bOffsets: ArrayLike<number>;
 }
 
-// Micro-kernel tile: 4x4 = 16 accumulators + 8 operands just fits the 16
-// x64 SSE registers V8 allocates from; wider tiles measured slower (spills).
+// Micro-kernel tile: 4x4 = 16 accumulators for 8 loads per step. x64 has
+// only 16 SSE registers, so V8 already spills a few values; 4x6 and 4x8
+// tiles spill more and measured no faster, 4x4 has the smallest padding.
+// The packers' unrolled copies and the micro-kernel are written for 4.
 const MR = 4;
 const NR = 4;
 // Depth of one pass over the packed panels: a 4xKC A panel and a KCx4 B
@@ -79,28 +81,40 @@ const B_BUDGET = 1 << 22;
 // ones are allocated per call so one huge multiply does not pin memory.
 const RETAIN_LIMIT = 1 << 23;
 // Below this many multiply-adds, packing costs more than it saves. Thin
-// outputs (m or n of 1 or 2) also skip it: padding them to 4x4 tiles would
-// waste over two thirds of the micro-kernel's work.
+// outputs (m < 4 or n < 3) also skip it: padded to 4x4 tiles they waste
+// half or more of the micro-kernel's work, and the direct loops measured
+// faster on them (about 2.5 GFLOP/s for m = 1..3).
 const DIRECT_LIMIT = 512;
 
-let packedA: Float64Array = new Float64Array(0);
-let packedB: Float64Array = new Float64Array(0);
-let cTile: Float64Array = new Float64Array(0);
-let intA: Int32Array = new Int32Array(0);
-let intB: Int32Array = new Int32Array(0);
+/**
+ * A grow-only buffer reused across calls, so steady-state training does no
+ * large allocations. Safe to share at module level because the kernel is
+ * synchronous and never re-entered while a buffer is in use.
+ */
+class Scratch<T extends Float64Array | Int32Array> {
+  private buffer: T;
+  private readonly make: (length: number) => T;
 
-/** Grow-only reuse keeps steady-state training free of large allocations. */
-function scratchF64(current: Float64Array, len: number): Float64Array {
-  if (current.length >= len) return current;
-  if (len > RETAIN_LIMIT) return new Float64Array(len);
-  return new Float64Array(Math.max(len, Math.min(RETAIN_LIMIT, current.length * 2)));
+  constructor(make: (length: number) => T) {
+    this.make = make;
+    this.buffer = make(0);
+  }
+
+  /** A buffer of at least `length` elements, with arbitrary contents. */
+  get(length: number): T {
+    if (this.buffer.length >= length) return this.buffer;
+    if (length > RETAIN_LIMIT) return this.make(length);
+    // Doubling avoids a reallocation for each slightly larger shape.
+    this.buffer = this.make(Math.max(length, Math.min(RETAIN_LIMIT, this.buffer.length * 2)));
+    return this.buffer;
+  }
 }
 
-function scratchI32(current: Int32Array, len: number): Int32Array {
-  if (current.length >= len) return current;
-  if (len > RETAIN_LIMIT) return new Int32Array(len);
-  return new Int32Array(Math.max(len, Math.min(RETAIN_LIMIT, current.length * 2)));
-}
+const packedA = new Scratch((length) => new Float64Array(length));
+const packedB = new Scratch((length) => new Float64Array(length));
+const cTile = new Scratch((length) => new Float64Array(length));
+const intA = new Scratch((length) => new Int32Array(length));
+const intB = new Scratch((length) => new Int32Array(length));
 
 /**
  * Computes `out[b, i, j] = Σ_p A_b[i, p] · B_b[p, j]` for every output
@@ -152,7 +166,7 @@ export function matMulKernel(a: NumericArray, b: NumericArray, out: NumericArray
 
   if (out instanceof Int32Array) {
     intMatMul(a, b, out, m, n, k, transposeA, transposeB, batch, aOffsets, bOffsets);
-  } else if (m * n * k < DIRECT_LIMIT || roundUp(m, MR) * roundUp(n, NR) >= 3 * m * n) {
+  } else if (m * n * k < DIRECT_LIMIT || m < MR || n < 3) {
     directMatMul(a, b, out, m, n, k, transposeA, transposeB, batch, aOffsets, bOffsets);
   } else {
     blockedMatMul(a, b, out, m, n, k, transposeA, transposeB, batch, aOffsets, bOffsets);
@@ -235,7 +249,24 @@ function directMatMul(
       const bBase = bOffsets[t];
       for (let i = 0; i < m; i++) {
         const ai = aBase + i * aRow;
-        for (let j = 0; j < n; j++) {
+        let j = 0;
+        // Four columns at once: each A element is loaded once per four multiply-adds.
+        for (; j + 4 <= n; j += 4) {
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          for (let p = 0, ap = ai, bp = bBase + j * bCol; p < k; p++, ap += aCol, bp += bRow) {
+            const x = a[ap];
+            s0 += x * b[bp];
+            s1 += x * b[bp + bCol];
+            s2 += x * b[bp + 2 * bCol];
+            s3 += x * b[bp + 3 * bCol];
+          }
+          out[o] = s0;
+          out[o + 1] = s1;
+          out[o + 2] = s2;
+          out[o + 3] = s3;
+          o += 4;
+        }
+        for (; j < n; j++) {
           let s = 0;
           for (let p = 0, ap = ai, bp = bBase + j * bCol; p < k; p++, ap += aCol, bp += bRow) s += a[ap] * b[bp];
           out[o++] = s;
@@ -246,7 +277,7 @@ function directMatMul(
   }
   // Row updates: out[i, :] += A[i, p] · B[p, :] walks rows of B in order.
   // The row sums in a float64 buffer so float32 output is rounded once.
-  const acc = (cTile = scratchF64(cTile, n));
+  const acc = cTile.get(n);
   for (let t = 0; t < batch; t++) {
     const aBase = aOffsets[t];
     const bBase = bOffsets[t];
@@ -298,9 +329,9 @@ function blockedMatMul(
   // without limit for very large k·n.
   const nChunk = nPadAll * k <= B_BUDGET ? n : Math.max(NR, Math.floor(B_BUDGET / k / NR) * NR);
   const mBlock = Math.min(MC, roundUp(m, MR));
-  const pb = (packedB = scratchF64(packedB, roundUp(Math.min(nChunk, n), NR) * k));
-  const pa = (packedA = scratchF64(packedA, mBlock * k));
-  const ct = (cTile = scratchF64(cTile, mBlock * roundUp(Math.min(nChunk, n), NR)));
+  const pb = packedB.get(roundUp(nChunk, NR) * k);
+  const pa = packedA.get(mBlock * k);
+  const ct = cTile.get(mBlock * roundUp(nChunk, NR));
   // Packed B is reused across outputs that share a B matrix (broadcast),
   // which is only valid when it holds all of n.
   let packedBOffset = -1;
@@ -505,8 +536,8 @@ function intMatMul(
   aOffsets: ArrayLike<number>,
   bOffsets: ArrayLike<number>,
 ): void {
-  const ra = (intA = scratchI32(intA, m * k));
-  const rb = (intB = scratchI32(intB, n * k));
+  const ra = intA.get(m * k);
+  const rb = intB.get(n * k);
   let gatheredA = -1;
   let gatheredB = -1;
   for (let t = 0; t < batch; t++) {
