@@ -6,7 +6,7 @@
  */
 import type { DType, TypedArray } from './dtype.js';
 import { DeviceError, DisposedError, ShapeError, DTypeError, ValueError, fmtShape } from './errors.js';
-import { Storage, trackTensor, untrackTensor, type FinalizerRef } from './memory/tracker.js';
+import { Storage, armFinalizer, trackTensor, untrackTensor, type FinalizerRef } from './memory/tracker.js';
 import { trackInScope } from './memory/scope.js';
 import { shapesEqual, sizeOf } from './shape.js';
 import { getBackend } from './device.js';
@@ -69,6 +69,8 @@ export class Tensor {
   pendingDispose = false;
   /** @internal */
   isDisposedInternal = false;
+  /** @internal whether the garbage-collection finalizer watches this tensor */
+  finalizerArmed = false;
 
   /** @internal Tensors are made by ops and `tensor()`, not by `new`. */
   constructor(storage: Storage, shape: readonly number[], dtype: DType, track = true) {
@@ -77,8 +79,15 @@ export class Tensor {
     this.dtype = dtype;
     this.size = sizeOf(shape);
     this.storageRef = { storage };
-    trackTensor(this, this.storageRef);
-    if (track) trackInScope(this);
+    trackTensor(this.storageRef);
+    if (!track || !trackInScope(this)) this.armFinalizer();
+  }
+
+  /** @internal Called when no scope owns the tensor any more. */
+  armFinalizer(): void {
+    if (this.finalizerArmed || this.isDisposedInternal) return;
+    this.finalizerArmed = true;
+    armFinalizer(this, this.storageRef);
   }
 
   /** @internal */
@@ -184,7 +193,7 @@ export class Tensor {
       return;
     }
     this.isDisposedInternal = true;
-    untrackTensor(this, this.storageRef);
+    untrackTensor(this, this.storageRef, this.finalizerArmed);
     this.storageRef.storage.release();
   }
 

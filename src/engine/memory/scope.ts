@@ -31,10 +31,12 @@ function liveScope(): Scope | null {
   return s;
 }
 
-/** Adds a new tensor to the current scope. @internal */
-export function trackInScope(t: Tensor): void {
+/** Adds a new tensor to the current scope; false when no scope is current. @internal */
+export function trackInScope(t: Tensor): boolean {
   const s = liveScope();
-  if (s) s.tensors.push(t);
+  if (!s) return false;
+  s.tensors.push(t);
+  return true;
 }
 
 /**
@@ -86,9 +88,10 @@ export function endScope(scope: Scope, result: unknown): void {
   const parent = scope.parent && !scope.parent.ended ? scope.parent : findLive(scope.parent);
   for (const t of scope.tensors) {
     if (t.isDisposedInternal) continue;
-    if (keepers.has(t) || t.tapeHolds > 0) {
+    if (keepers.has(t) || t.tapeHolds > 0 || t.kept) {
       if (!t.kept && parent) parent.tensors.push(t);
-    } else if (!t.kept) {
+      else t.armFinalizer();
+    } else {
       t.dispose();
     }
   }

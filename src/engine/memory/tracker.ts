@@ -75,16 +75,25 @@ const registry = new FinalizationRegistry<FinalizerRef>((ref) => {
   ref.storage.release();
 });
 
-/** Counts a new tensor handle and arms the finalizer. @internal */
-export function trackTensor(owner: object, ref: FinalizerRef): void {
+/** Counts a new tensor handle. @internal */
+export function trackTensor(ref: FinalizerRef): void {
   countsFor(ref.storage.backend.name).numTensors++;
+}
+
+/**
+ * Arms the finalizer for a tensor no scope owns. Scope-owned tensors are
+ * held (and later disposed) by their scope, so the finalizer could never
+ * fire for them; arming only the others keeps the per-op cost down.
+ * @internal
+ */
+export function armFinalizer(owner: object, ref: FinalizerRef): void {
   registry.register(owner, ref, owner);
 }
 
-/** Counts a disposed tensor handle and disarms the finalizer. @internal */
-export function untrackTensor(owner: object, ref: FinalizerRef): void {
+/** Counts a disposed tensor handle and disarms its finalizer if armed. @internal */
+export function untrackTensor(owner: object, ref: FinalizerRef, armed: boolean): void {
   countsFor(ref.storage.backend.name).numTensors--;
-  registry.unregister(owner);
+  if (armed) registry.unregister(owner);
 }
 
 /**
