@@ -23,7 +23,7 @@
  * @module
  */
 import type { TypedArray } from '../../../dtype.js';
-import type { KernelTable } from '../../backend.js';
+import type { KernelTable, TensorInfo, TensorMeta } from '../../backend.js';
 import { sizeOf } from '../../../shape.js';
 
 const INT32_MIN = -2147483648;
@@ -323,30 +323,26 @@ function argReduce(x: TypedArray, shape: readonly number[], axis: number, sign: 
   }
 }
 
+/** sum and prod: int32 wraps in an Int32Array; floats accumulate in float64 and round once. */
+function accumulate(
+  x: TensorInfo<TypedArray>, axes: readonly number[], out: TensorMeta,
+  intOp: Reducer, floatOp: Reducer, init: number,
+): TypedArray {
+  const n = sizeOf(out.shape);
+  if (out.dtype === 'int32') {
+    const y = new Int32Array(n);
+    reduceInto(x.data, x.shape, axes, intOp, y, init);
+    return y;
+  }
+  const acc = new Float64Array(n);
+  reduceInto(x.data, x.shape, axes, floatOp, acc, init);
+  return out.dtype === 'float64' ? acc : new Float32Array(acc);
+}
+
 /** @internal */
 export const reduceKernels: KernelTable<TypedArray> = {
-  sum: ([x], { axes }, [out]) => {
-    const n = sizeOf(out.shape);
-    if (out.dtype === 'int32') {
-      const y = new Int32Array(n);
-      reduceInto(x.data, x.shape, axes, intSum, y, 0);
-      return [y];
-    }
-    const acc = new Float64Array(n);
-    reduceInto(x.data, x.shape, axes, floatSum, acc, 0);
-    return [out.dtype === 'float64' ? acc : new Float32Array(acc)];
-  },
-  prod: ([x], { axes }, [out]) => {
-    const n = sizeOf(out.shape);
-    if (out.dtype === 'int32') {
-      const y = new Int32Array(n);
-      reduceInto(x.data, x.shape, axes, intProd, y, 1);
-      return [y];
-    }
-    const acc = new Float64Array(n);
-    reduceInto(x.data, x.shape, axes, floatProd, acc, 1);
-    return [out.dtype === 'float64' ? acc : new Float32Array(acc)];
-  },
+  sum: ([x], { axes }, [out]) => [accumulate(x, axes, out, intSum, floatSum, 0)],
+  prod: ([x], { axes }, [out]) => [accumulate(x, axes, out, intProd, floatProd, 1)],
   max: ([x], { axes }, [out]) => {
     // The output has the input's dtype, so it holds every candidate exactly.
     const y = out.dtype === 'int32' ? new Int32Array(sizeOf(out.shape)) : out.dtype === 'float64' ? new Float64Array(sizeOf(out.shape)) : new Float32Array(sizeOf(out.shape));
