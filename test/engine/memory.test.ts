@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { signedValues } from '../helpers/rng.js';
 import {
   DisposedError,
   Tensor,
@@ -460,16 +461,7 @@ describe('finalizer', () => {
 });
 
 describe('a training loop leaks nothing', () => {
-  /** xorshift32 in [-1, 1): data that does not depend on the library's RNG. */
-  function values(n: number, seed: number): number[] {
-    let s = seed;
-    return Array.from({ length: n }, () => {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      return ((s >>> 0) / 2 ** 32) * 2 - 1;
-    });
-  }
+  const values = signedValues;
 
   it('200 steps of a two-layer ReLU net end with the same tensors and bytes, and the loss falls', () => {
     const [N, D, H, DOut] = [32, 50, 20, 5];

@@ -120,9 +120,7 @@ export interface VariableGradsResult {
   grads: Record<string, Tensor>;
 }
 
-type GradResult = ValueAndGradsResult;
-
-function gradients(op: string, f: (...xs: Tensor[]) => Tensor, args: readonly TensorLike[], dy: TensorLike | undefined): GradResult {
+function gradients(op: string, f: (...xs: Tensor[]) => Tensor, args: readonly TensorLike[], dy: TensorLike | undefined): ValueAndGradsResult {
   return runInScope(() => {
     const xs = args.map((a, i) => toSource(op, a, i));
     const tape = new Tape();

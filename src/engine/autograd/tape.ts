@@ -85,11 +85,6 @@ export function recordOp(def: OpDef<unknown>, inputs: readonly Tensor[], outputs
   for (const tape of activeTapes) tape.record(node);
 }
 
-/** Whether ops are being recorded right now. @internal */
-export function isRecording(): boolean {
-  return pausedDepth === 0 && activeTapes.length > 0;
-}
-
 /** Runs `fn` with recording paused. @internal */
 export function withRecordingPaused<R>(fn: () => R): R {
   pausedDepth++;

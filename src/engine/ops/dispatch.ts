@@ -18,11 +18,16 @@ import { inferDType, toFlat } from '../values.js';
 import { shapesEqual, sizeOf } from '../shape.js';
 import type { OpDef } from './define-op.js';
 
-function isIntegral(v: unknown): boolean {
+/**
+ * Whether a JS value holds only integers. Booleans count when the value is a
+ * weak operand (true + 1 is an integer) but not as indices; typed arrays
+ * count as indices because their own dtype is checked by the op.
+ */
+function isIntegral(v: unknown, asIndices = false): boolean {
   if (typeof v === 'number') return Number.isInteger(v);
-  if (typeof v === 'boolean') return true;
-  if (Array.isArray(v)) return v.every(isIntegral);
-  return false;
+  if (typeof v === 'boolean') return !asIndices;
+  if (Array.isArray(v)) return v.every((x) => isIntegral(x, asIndices));
+  return asIndices && ArrayBuffer.isView(v);
 }
 
 function isBoolean(v: unknown): boolean {
@@ -77,20 +82,13 @@ function convertInputs(def: OpDef<unknown, unknown>, raw: readonly TensorLike[])
   return { inputs, temps };
 }
 
-/** Unlike `isIntegral`, booleans are not indices; typed arrays pass, as their own dtype is checked later. */
-function isIntegerValued(v: unknown): boolean {
-  if (typeof v === 'number') return Number.isInteger(v);
-  if (Array.isArray(v)) return v.every(isIntegerValued);
-  return ArrayBuffer.isView(v);
-}
-
 /**
  * A JS value for an input declared int32 (indices) must hold integers:
  * truncating 0.5 to index 0 would silently pick the wrong element. Checked
  * before any input is converted, so a bad value leaves no temporaries.
  */
 function checkDeclaredValue(def: OpDef<unknown, unknown>, i: number, value: unknown): void {
-  if (def.inputDTypes?.[i] === 'int32' && !isIntegerValued(value)) {
+  if (def.inputDTypes?.[i] === 'int32' && !isIntegral(value, true)) {
     const shown = JSON.stringify(value) ?? String(value);
     throw new ValueError(`${def.name}: expected ${argName(def, i)} to be integers, got ${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown}`);
   }

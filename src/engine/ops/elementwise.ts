@@ -392,10 +392,3 @@ export function logicalOr(a: TensorLike, b: TensorLike): Tensor { return runOp1(
  * @example `where(tensor([true, false]), tensor([1, 2]), 0)` → [1, 0]
  */
 export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tensor { return runOp1(whereOp, [condition, a, b], {}); }
-
-/**
- * The elementwise op definitions, for the conformance tests and backends
- * that want to list them.
- * @internal
- */
-export const elementwiseOps: readonly OpDef<never>[] = [...Object.values(unary), castOp, ...Object.values(binary), whereOp] as unknown as OpDef<never>[];

@@ -5,6 +5,7 @@
  * finite differences.
  */
 import { expect } from 'vitest';
+import { signedValues } from '../../helpers/rng.js';
 import { Tensor, grads, tensor, type DType, type NestedArray } from '../../../src/index.js';
 
 /** The expected result of one output. */
@@ -78,19 +79,6 @@ export async function expectTensor(actual: Tensor, expected: Expected, tol = 1e-
   }
 }
 
-/** Deterministic pseudo-random weights (no dependence on the library's RNG). */
-export function fixedWeights(n: number, seed: number): number[] {
-  let s = seed >>> 0 || 1;
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out.push(((s >>> 0) / 2 ** 32) * 2 - 1);
-  }
-  return out;
-}
-
 /**
  * Checks the gradient of sum(f(xs) * w) against central differences with
  * step 1e-6 in float64. Returns the worst relative error.
@@ -98,7 +86,7 @@ export function fixedWeights(n: number, seed: number): number[] {
 export function checkGradient(c: GradCase): number {
   const xs = c.inputs.map((v) => tensor(v, undefined, 'float64'));
   const probe = c.f(...xs);
-  const w = tensor(fixedWeights(probe.size, 12345), probe.shape, 'float64');
+  const w = tensor(signedValues(probe.size, 12345), probe.shape, 'float64');
   probe.dispose();
   const objective = (...ts: Tensor[]) => c.f(...ts).mul(w).sum();
   const analytic = grads(objective)(xs).map((g) => Array.from(g.dataSync()));

@@ -57,13 +57,8 @@ export class CpuBackend implements Backend<TypedArray> {
 
   /** Runs a generated elementwise loop. */
   elementwise(program: ElementwiseProgram, inputs: readonly TensorInfo<TypedArray>[], params: Readonly<Record<string, number>>, output: TensorMeta): TypedArray {
-    const out = this.alloc(output.dtype, sizeOf(output.shape));
+    const out = allocArray(output.dtype, sizeOf(output.shape));
     runElementwise(program, inputs, params as Record<string, number>, out, output.shape, output.dtype);
     return out;
-  }
-
-  /** @internal */
-  alloc(dtype: DType, size: number): TypedArray {
-    return allocArray(dtype, size);
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../../helpers/rng.js';
 import {
   conv2dGeometry,
   conv2dTransposeGeometry,
@@ -25,17 +26,6 @@ import { ShapeError } from '../../../../src/engine/errors.js';
 
 // ---------------------------------------------------------------------------
 // Deterministic data and comparison helpers
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 const CTORS: [string, Ctor][] = [['float32', Float32Array], ['float64', Float64Array]];

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../../helpers/rng.js';
 import {
   matMulKernel,
   type MatMulArgs,
@@ -18,18 +19,6 @@ const TRANSPOSES: [boolean, boolean][] = [
 ];
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
-
-/** Deterministic PRNG (mulberry32) so a failure reproduces exactly. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomData(ctor: Ctor, size: number, seed: number): NumericArray {
   const next = rng(seed);
