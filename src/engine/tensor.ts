@@ -442,7 +442,8 @@ function toNested(values: TypedArray, shape: readonly number[]): NestedArray {
 const variableNames = new Map<string, WeakRef<Variable>>();
 let variableCounter = 0;
 
-function nameTaken(name: string): boolean {
+/** Whether a live variable has this name (layers use it to pick unique weight names). @internal */
+export function nameTaken(name: string): boolean {
   const v = variableNames.get(name)?.deref();
   return v !== undefined && !v.isDisposed;
 }
