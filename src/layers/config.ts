@@ -36,6 +36,7 @@ export const serializedSchema = z.strictObject({ className: z.string().min(1), c
 function describeValue(v: unknown): string {
   if (typeof v === 'function') return 'a function';
   if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (v === undefined) return 'undefined';
   if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype) {
     return `an instance of ${(v as object).constructor?.name ?? 'an unknown class'}`;
@@ -118,7 +119,8 @@ export function didYouMean(name: string, candidates: readonly string[]): string 
 export function parseOptions<S extends z.ZodType>(schema: S, args: unknown, owner: string): z.output<S> {
   const r = schema.safeParse(args ?? {});
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
+  // An unknown key is the likelier mistake (a typo of a required option shows up as both).
+  const issue = r.error.issues.find((i) => i.code === 'unrecognized_keys') ?? r.error.issues[0];
   const path = issue.path.map(String);
   const where = path.length === 0 ? 'options' : `option '${path.join('.')}'`;
   if (issue.code === 'unrecognized_keys') {
@@ -132,6 +134,9 @@ export function parseOptions<S extends z.ZodType>(schema: S, args: unknown, owne
     );
   }
   const given = valueAt(args, issue.path);
+  if (given === undefined && issue.code === 'invalid_type' && path.length > 0) {
+    throw new ValueError(`${owner}: option '${path.join('.')}' is required (${issue.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, '')})`);
+  }
   throw new ValueError(`${owner}: ${where}: ${issue.message.replace(/^Invalid input: /, '')}, got ${describeValue(given)}`);
 }
 

@@ -108,11 +108,17 @@ export interface BaseLayerArgs {
  * ```
  */
 export const baseLayerOptions = {
+  /** See {@link BaseLayerArgs.name}. */
   name: z.string().min(1).optional(),
+  /** See {@link BaseLayerArgs.trainable}. */
   trainable: z.boolean().optional(),
+  /** See {@link BaseLayerArgs.inputShape}. */
   inputShape: shapeOption.optional(),
+  /** See {@link BaseLayerArgs.batchInputShape}. */
   batchInputShape: shapeOption.optional(),
+  /** See {@link BaseLayerArgs.batchSize}. */
   batchSize: z.number().int().positive().optional(),
+  /** See {@link BaseLayerArgs.dtype}. */
   dtype: z.enum(['float32', 'float64']).optional(),
 };
 
@@ -310,6 +316,7 @@ export abstract class Layer {
     return this.trainableFlag;
   }
 
+  /** Freezes (false) or unfreezes the layer and every sublayer. */
   set trainable(value: boolean) {
     if (typeof value !== 'boolean') throw new ValueError(`${this.name}: expected trainable to be a boolean, got ${String(value)}`);
     this.trainableFlag = value;
@@ -453,7 +460,7 @@ export abstract class Layer {
    * and calls it: on tensors it computes; on symbolic tensors (from
    * `input()`) it records a node of the functional graph and returns
    * symbolic outputs. Throws if the layer has several outputs (use
-   * {@link Layer.applyMany}).
+   * {@link Layer#applyMany}).
    *
    * @example
    * ```ts
@@ -474,7 +481,7 @@ export abstract class Layer {
   }
 
   /**
-   * Like {@link Layer.apply}, but always returns the list of outputs (for
+   * Like {@link Layer#apply}, but always returns the list of outputs (for
    * layers with several, such as an LSTM with `returnState`).
    *
    * @example
@@ -517,7 +524,7 @@ export abstract class Layer {
       const dtype = this.computeOutputDType(list.map((t) => t.dtype));
       const { training: _training, ...callArgs } = args;
       void _training;
-      const node: LayerNode = { layer: this, inputs: list as SymbolicTensor[], outputs: [], callArgs };
+      const node: LayerNode = { layer: this, inputs: list as SymbolicTensor[], outputs: [], callArgs, listInput: isList };
       outShapes.forEach((s, i) => node.outputs.push(new SymbolicTensor(s, dtype, node, i, outShapes.length === 1 ? `${this.name}/output` : `${this.name}/output_${i}`)));
       return { outputs: node.outputs, single: !isShapeList(out) };
     }

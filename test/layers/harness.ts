@@ -65,6 +65,7 @@ export function runLayerTest(spec: LayerTestSpec): Layer {
   const layer = spec.make('float32');
   const xs = makeInputs(spec, 'float32');
   const before = memory().numTensors;
+  const weightsBefore = layer.weights.length;
   const outs = tidy(() => {
     const o = layer.applyMany(arg(xs, multiIn) as Tensor[]);
     return o;
@@ -82,7 +83,7 @@ export function runLayerTest(spec: LayerTestSpec): Layer {
   const mid = memory().numTensors;
   tidy(() => void layer.applyMany(arg(xs, multiIn) as Tensor[]));
   expect(memory().numTensors).toBe(mid);
-  expect(created).toBe(outs.length);
+  expect(created).toBe(outs.length + layer.weights.length - weightsBefore);
 
   // Symbolic: computeOutputShape agrees with the concrete output, batch axis unknown.
   const symIn = (multiIn ? (spec.inputShape as number[][]) : [spec.inputShape as number[]]).map((s) =>
