@@ -4,3 +4,5 @@
  * @module
  */
 export * from './engine/index.js';
+export * from './layers/index.js';
+export * from './models/index.js';

@@ -37,10 +37,10 @@ import { didYouMean, toSnakeCase } from './config.js';
  *
  * @example
  * ```ts
- * const act: Activation = { name: 'relu', apply: (x) => relu(x) };
+ * const act: ActivationFunction = { name: 'relu', apply: (x) => relu(x) };
  * ```
  */
-export interface Activation {
+export interface ActivationFunction {
   /** The name a config stores, e.g. `'relu'`. */
   readonly name: string;
   /** Applies the function; the caller owns the result (for `linear`, that is `x` itself). */
@@ -121,23 +121,23 @@ export const activations: Record<ActivationIdentifier, (x: Tensor) => Tensor> = 
 };
 
 const builtinIds = Object.keys(activations) as ActivationIdentifier[];
-const builtinObjects = new Map<string, Activation>(builtinIds.map((id) => [id, Object.freeze({ name: id, apply: activations[id] })]));
+const builtinObjects = new Map<string, ActivationFunction>(builtinIds.map((id) => [id, Object.freeze({ name: id, apply: activations[id] })]));
 /** Every accepted spelling of a built-in → its activation. */
-const builtinNames = new Map<string, Activation>();
+const builtinNames = new Map<string, ActivationFunction>();
 for (const [id, act] of builtinObjects) {
   builtinNames.set(id, act);
   builtinNames.set(toSnakeCase(id), act);
 }
-const custom = new Map<string, Activation>();
+const custom = new Map<string, ActivationFunction>();
 
-function lookupFunction(fn: (x: Tensor) => Tensor): Activation | undefined {
+function lookupFunction(fn: (x: Tensor) => Tensor): ActivationFunction | undefined {
   for (const act of builtinObjects.values()) if (act.apply === fn) return act;
   for (const act of custom.values()) if (act.apply === fn) return act;
   return undefined;
 }
 
-function isActivation(v: unknown): v is Activation {
-  return typeof v === 'object' && v !== null && typeof (v as Activation).name === 'string' && typeof (v as Activation).apply === 'function';
+function isActivation(v: unknown): v is ActivationFunction {
+  return typeof v === 'object' && v !== null && typeof (v as ActivationFunction).name === 'string' && typeof (v as ActivationFunction).apply === 'function';
 }
 
 function describe(v: unknown): string {
@@ -166,7 +166,7 @@ export function registerActivation(name: string, fn: (x: Tensor) => Tensor): voi
 /**
  * Resolves a layer's `activation` option: a camelCase name, a snake_case
  * alias (`'hard_sigmoid'`, `'leaky_relu'`, `'log_softmax'`), a registered
- * custom name, an `Activation`, or a plain function (named after the
+ * custom name, an `ActivationFunction`, or a plain function (named after the
  * function, or `'custom'` when anonymous). `undefined`, `null` and
  * `'linear'` give the identity.
  *
@@ -180,8 +180,8 @@ export function registerActivation(name: string, fn: (x: Tensor) => Tensor): voi
  * // ValueError: dense_1: unknown activation 'rleu' (did you mean 'relu'?); known: relu, relu6, ...
  * ```
  */
-export function getActivation(id: ActivationIdentifier | string | Activation | ((x: Tensor) => Tensor) | null | undefined, owner: string): Activation {
-  if (id === undefined || id === null) return builtinObjects.get('linear') as Activation;
+export function getActivation(id: ActivationIdentifier | string | ActivationFunction | ((x: Tensor) => Tensor) | null | undefined, owner: string): ActivationFunction {
+  if (id === undefined || id === null) return builtinObjects.get('linear') as ActivationFunction;
   if (typeof id === 'string') {
     const found = builtinNames.get(id) ?? custom.get(id);
     if (found) return found;
@@ -192,7 +192,7 @@ export function getActivation(id: ActivationIdentifier | string | Activation | (
   }
   if (typeof id === 'function') return lookupFunction(id) ?? Object.freeze({ name: id.name || 'custom', apply: id });
   if (isActivation(id)) return id;
-  throw new ValueError(`${owner}: expected an activation name, an Activation or a function (x: Tensor) => Tensor, got ${describe(id)}`);
+  throw new ValueError(`${owner}: expected an activation name, an ActivationFunction or a function (x: Tensor) => Tensor, got ${describe(id)}`);
 }
 
 /**
@@ -205,7 +205,7 @@ export function getActivation(id: ActivationIdentifier | string | Activation | (
  * serializeActivation(getActivation((x) => x.mul(2), 'dense_1'), 'dense_1'); // throws: register it first
  * ```
  */
-export function serializeActivation(a: Activation, owner: string): string {
+export function serializeActivation(a: ActivationFunction, owner: string): string {
   const known = builtinObjects.get(a.name) ?? custom.get(a.name);
   if (known !== undefined && (known === a || known.apply === a.apply)) return known.name;
   throw new ValueError(
@@ -214,7 +214,7 @@ export function serializeActivation(a: Activation, owner: string): string {
 }
 
 /**
- * zod schema for a layer's `activation` option: a string, an `Activation`,
+ * zod schema for a layer's `activation` option: a string, an `ActivationFunction`,
  * a function or null (the name is checked by `getActivation`, with the
  * layer as owner).
  *
@@ -223,7 +223,16 @@ export function serializeActivation(a: Activation, owner: string): string {
  * const options = z.strictObject({ units: z.number(), activation: activationOption.optional() });
  * ```
  */
-export const activationOption: z.ZodType<string | Activation | ((x: Tensor) => Tensor) | null> = z.custom<string | Activation | ((x: Tensor) => Tensor) | null>(
+export const activationOption: z.ZodType<string | ActivationFunction | ((x: Tensor) => Tensor) | null> = z.custom<string | ActivationFunction | ((x: Tensor) => Tensor) | null>(
   (v) => v === null || typeof v === 'string' || typeof v === 'function' || isActivation(v),
-  "expected an activation name (e.g. 'relu'), an Activation, a function (x: Tensor) => Tensor or null",
+  "expected an activation name (e.g. 'relu'), an ActivationFunction, a function (x: Tensor) => Tensor or null",
 );
+
+/**
+ * Former name of {@link ActivationFunction}, kept for the layer files that
+ * import it; not exported from the package (the `Activation` layer class
+ * owns that name).
+ *
+ * @internal
+ */
+export type Activation = ActivationFunction;
