@@ -26,9 +26,11 @@ export { Activation, type ActivationArgs } from './core/activation.js';
 export { Dropout, type DropoutArgs } from './core/dropout.js';
 export { Flatten, Reshape, Permute, RepeatVector, type FlattenArgs, type ReshapeArgs, type PermuteArgs, type RepeatVectorArgs } from './core/reshaping.js';
 export { Embedding, type EmbeddingArgs } from './core/embedding.js';
-export { Conv1D, Conv2D, Conv2DTranspose, type Conv1DArgs, type Conv2DArgs, type Conv2DTransposeArgs } from './convolutional/conv.js';
+export { BaseConv, Conv, Conv1D, Conv2D, Conv2DTranspose, type Conv1DArgs, type Conv2DArgs, type Conv2DTransposeArgs, type ConvPadding } from './convolutional/conv.js';
 export { DepthwiseConv2D, SeparableConv2D, type DepthwiseConv2DArgs, type SeparableConv2DArgs } from './convolutional/depthwise.js';
 export {
+  BasePooling,
+  BaseGlobalPooling,
   MaxPooling1D,
   MaxPooling2D,
   AveragePooling1D,
