@@ -39,7 +39,7 @@ import type { LayerShape } from '../layers/layer.js';
  *
  * @example
  * ```ts
- * const m: MetricSpec[] = ['accuracy', metrics.auc()];
+ * const m: MetricSpec[] = ['accuracy', new metrics.AUC()];
  * ```
  */
 export type MetricSpec = string | Metric | ((yTrue: Tensor, yPred: Tensor) => Tensor);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { matMul, reshape, add, type Tensor, type Variable } from '../../engine/index.js';
 import type { ConfigDict } from '../config.js';
 import { Layer, baseLayerOptions, fmtLayerShape, parseLayerOptions, registerLayer, type BaseLayerArgs, type LayerShape } from '../layer.js';
-import { activationOption, getActivation, serializeActivation, type Activation } from '../activations.js';
+import { activationOption, getActivation, serializeActivation, type ActivationFunction as Activation } from '../activations.js';
 import { getInitializer, initializerOption, serializeInitializer, type Initializer } from '../initializers.js';
 import { getRegularizer, regularizerOption, serializeRegularizer, type Regularizer } from '../regularizers.js';
 import { ShapeError } from '../../engine/index.js';
