@@ -75,7 +75,7 @@ export class InputLayer extends Layer {
     this.batchShape = batchShape;
     this.inputDType = o.dtype ?? 'float32';
     this.built = true;
-    const node: LayerNode = { layer: this, inputs: [], outputs: [], callArgs: {} };
+    const node: LayerNode = { layer: this, inputs: [], outputs: [], callArgs: {}, listInput: false };
     this.output = new SymbolicTensor(batchShape, this.inputDType, node, 0, this.name);
     node.outputs.push(this.output);
   }

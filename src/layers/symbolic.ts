@@ -30,6 +30,8 @@ export interface LayerNode {
   readonly outputs: SymbolicTensor[];
   /** Extra call arguments (other than `training`). */
   readonly callArgs: Omit<CallArgs, 'training'>;
+  /** Whether the inputs were passed as a list (multi-input layers) rather than one tensor. */
+  readonly listInput: boolean;
 }
 
 /**
