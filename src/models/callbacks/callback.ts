@@ -144,22 +144,22 @@ export abstract class Callback {
  *
  * @example
  * ```ts
- * const hooks: CallbackHooks = { onEpochEnd: (epoch, logs) => console.log(epoch, logs?.loss) };
+ * const hooks: CallbackHooks = { onEpochEnd: (epoch, logs) => console.log(epoch, logs.loss) };
  * ```
  */
 export interface CallbackHooks {
   /** Before the first epoch. */
-  onTrainBegin?: (logs?: Logs) => void | Promise<void>;
+  onTrainBegin?: (logs: Logs) => void | Promise<void>;
   /** After training. */
-  onTrainEnd?: (logs?: Logs) => void | Promise<void>;
+  onTrainEnd?: (logs: Logs) => void | Promise<void>;
   /** Before each epoch. */
-  onEpochBegin?: (epoch: number, logs?: Logs) => void | Promise<void>;
+  onEpochBegin?: (epoch: number, logs: Logs) => void | Promise<void>;
   /** After each epoch. */
-  onEpochEnd?: (epoch: number, logs?: Logs) => void | Promise<void>;
+  onEpochEnd?: (epoch: number, logs: Logs) => void | Promise<void>;
   /** Before each batch. */
-  onBatchBegin?: (batch: number, logs?: Logs) => void | Promise<void>;
+  onBatchBegin?: (batch: number, logs: Logs) => void | Promise<void>;
   /** After each batch. */
-  onBatchEnd?: (batch: number, logs?: Logs) => void | Promise<void>;
+  onBatchEnd?: (batch: number, logs: Logs) => void | Promise<void>;
 }
 
 /**
@@ -168,7 +168,7 @@ export interface CallbackHooks {
  *
  * @example
  * ```ts
- * const cb = new LambdaCallback({ onEpochEnd: (epoch, logs) => console.log(epoch, logs?.loss) });
+ * const cb = new LambdaCallback({ onEpochEnd: (epoch, logs) => console.log(epoch, logs.loss) });
  * ```
  */
 export class LambdaCallback extends Callback {
