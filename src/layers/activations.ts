@@ -192,7 +192,7 @@ export function getActivation(id: ActivationIdentifier | string | ActivationFunc
   }
   if (typeof id === 'function') return lookupFunction(id) ?? Object.freeze({ name: id.name || 'custom', apply: id });
   if (isActivation(id)) return id;
-  throw new ValueError(`${owner}: expected an activation name, an ActivationFunction or a function (x: Tensor) => Tensor, got ${describe(id)}`);
+  throw new ValueError(`${owner}: expected an activation name, an activation object or a function (x: Tensor) => Tensor, got ${describe(id)}`);
 }
 
 /**

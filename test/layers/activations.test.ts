@@ -162,7 +162,7 @@ describe('getActivation', () => {
       "dense_1: unknown activation 'rleu' (did you mean 'relu'?); known: relu, relu6, elu, selu, gelu, sigmoid, hardSigmoid, tanh, softmax, softplus, softsign, swish, linear, leakyRelu, logSoftmax, exponential, mish, silu",
     );
     expect(() => getActivation('hard_sigmod', 'conv_1')).toThrow(/^conv_1: unknown activation 'hard_sigmod' \(did you mean 'hard_sigmoid'\?\)/);
-    expect(() => getActivation(3 as unknown as string, 'conv_1')).toThrow(/^conv_1: expected an activation name, an Activation or a function .*got 3/);
+    expect(() => getActivation(3 as unknown as string, 'conv_1')).toThrow(/^conv_1: expected an activation name, an activation object or a function .*got 3/);
   });
 });
 
