@@ -139,7 +139,14 @@ export class Functional extends Model {
 
   override get outputNames(): string[] {
     const names = this.outputs.map((t) => t.node.layer.name);
-    return names.map((n, i) => (names.indexOf(n) !== names.lastIndexOf(n) ? `${n}_${this.outputs[i].outputIndex}` : n));
+    // A layer applied twice (or one tensor given twice) needs distinct names: number the repeats.
+    const seen = new Map<string, number>();
+    return names.map((n) => {
+      if (names.indexOf(n) === names.lastIndexOf(n)) return n;
+      const k = (seen.get(n) ?? 0) + 1;
+      seen.set(n, k);
+      return `${n}_${k}`;
+    });
   }
 
   override get inputShapes(): (LayerShape | undefined)[] {

@@ -250,15 +250,18 @@ export abstract class Model extends Layer implements CallbackModel {
     const probe = compileMetrics(metricSpecs, losses, names, names.map(() => undefined));
     probe.forEach((ms) => ms.forEach((m: Metric) => m.dispose()));
     const optimizer = getOptimizer(args.optimizer, 'compile');
-    this.disposeCompiled();
-    this.compiled = { optimizer, losses, lossWeights, metricSpecs, metrics: undefined, lossTracker: undefined };
+    const owns = optimizer !== args.optimizer || (this.compiled?.optimizer === optimizer && this.compiled.ownsOptimizer);
+    this.disposeCompiled(optimizer);
+    this.compiled = { optimizer, ownsOptimizer: owns, losses, lossWeights, metricSpecs, metrics: undefined, lossTracker: undefined };
   }
 
-  private disposeCompiled(): void {
+  private disposeCompiled(keep?: Optimizer): void {
     const c = this.compiled;
     if (!c) return;
     c.metrics?.forEach((ms) => ms.forEach((m) => m.dispose()));
     c.lossTracker?.dispose();
+    // An optimizer the user passed in may be shared; only one made from a name is ours to free.
+    if (c.ownsOptimizer && c.optimizer !== keep) c.optimizer.dispose();
   }
 
   /**
@@ -374,10 +377,13 @@ export abstract class Model extends Layer implements CallbackModel {
     return summarize(this, options);
   }
 
-  /** Frees the weights, the optimizer's state and the metrics' state. */
+  /**
+   * Frees the weights, the metrics' state and the optimizer's state when
+   * `compile` created the optimizer from a name (an optimizer object you
+   * passed is yours to dispose).
+   */
   override dispose(): void {
     this.disposeCompiled();
-    this.compiled?.optimizer.dispose();
     this.compiled = undefined;
     super.dispose();
   }

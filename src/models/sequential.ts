@@ -62,7 +62,12 @@ export class Sequential extends Model {
   }
 
   override get inputNames(): string[] {
-    return [this.inputSymbol?.name ?? 'input'];
+    return [this.inputSymbol?.name ?? this.defaultInputName];
+  }
+
+  /** The name a lazily created input gets, so record-keyed data works before and after the build. */
+  private get defaultInputName(): string {
+    return `${this.name}_input`;
   }
 
   override get outputNames(): string[] {
@@ -104,7 +109,7 @@ export class Sequential extends Model {
     if (this.stack.includes(layer)) throw new ValueError(`${this.name}: layer '${layer.name}' is already in the model`);
     if (this.stack.some((l) => l.name === layer.name)) throw new ValueError(`${this.name}: a layer named '${layer.name}' is already in the model; layer names must be unique within a model`);
     if (!this.outputSymbol && this.stack.length === 0 && layer.batchInputShape) {
-      this.inputSymbol = input({ batchShape: [...layer.batchInputShape] });
+      this.inputSymbol = input({ batchShape: [...layer.batchInputShape], name: this.defaultInputName });
       this.outputSymbol = this.inputSymbol;
     }
     if (this.outputSymbol) {
@@ -138,7 +143,7 @@ export class Sequential extends Model {
   override build(inputShape: LayerShape | LayerShape[]): void {
     if (this.inputSymbol) return;
     const shape = inputShape as LayerShape;
-    const sym = input({ batchShape: [null, ...shape.slice(1)] });
+    const sym = input({ batchShape: [null, ...shape.slice(1)], name: this.defaultInputName });
     let s = sym;
     for (const l of this.stack) s = l.apply(s);
     this.inputSymbol = sym;

@@ -49,8 +49,9 @@ function cells(values: string[], widths: number[]): string {
   let line = '';
   values.forEach((v, i) => {
     const w = widths[i];
-    const text = v.length >= w ? `${v.slice(0, w - 2)}… ` : v;
-    line += i === values.length - 1 ? text : text.padEnd(w);
+    // Only inner columns are cut (to keep the next column aligned); the last one is shown whole.
+    if (i === values.length - 1) line += v;
+    else line += (v.length >= w ? `${v.slice(0, w - 2)}… ` : v).padEnd(w);
   });
   return line.trimEnd();
 }

@@ -47,6 +47,8 @@ export type MetricSpec = string | Metric | ((yTrue: Tensor, yPred: Tensor) => Te
 /** What `compile` stored. @internal */
 export interface CompiledState {
   optimizer: Optimizer;
+  /** Whether compile created the optimizer (from a name or config), so the model frees it. */
+  ownsOptimizer: boolean;
   losses: Loss[];
   lossWeights: number[];
   metricSpecs: MetricSpec[][];
@@ -402,7 +404,7 @@ export async function fitLoop(model: Model, x: ModelData, y: ModelData, args: Fi
         await list.call('onBatchEnd', step, { batch: step, size: end - start, ...logs });
       }
       const epochLogs: Logs = { ...logs };
-      if (val && !model.stopTraining) {
+      if (val) {
         resetTrackers(c);
         runBatches(model, c, val.xs, val.ys, val.sw, o.validationBatchSize ?? batchSize);
         Object.assign(epochLogs, await readLogs(model, c, 'val_'));
