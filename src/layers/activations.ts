@@ -225,8 +225,15 @@ export function serializeActivation(a: ActivationFunction, owner: string): strin
  */
 export const activationOption: z.ZodType<string | ActivationFunction | ((x: Tensor) => Tensor) | null> = z.custom<string | ActivationFunction | ((x: Tensor) => Tensor) | null>(
   (v) => v === null || typeof v === 'string' || typeof v === 'function' || isActivation(v),
-  "expected an activation name (e.g. 'relu'), an ActivationFunction, a function (x: Tensor) => Tensor or null",
-);
+  "expected an activation name (e.g. 'relu'), an activation object, a function (x: Tensor) => Tensor or null",
+).superRefine((v, ctx) => {
+  // Resolve the name now, so a bad one fails with the options (before the layer takes its name).
+  try {
+    getActivation(v, 'option');
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^option: /, ''), params: { complete: true } });
+  }
+});
 
 /**
  * Former name of {@link ActivationFunction}, kept for the layer files that

@@ -134,6 +134,8 @@ export function parseOptions<S extends z.ZodType>(schema: S, args: unknown, owne
     );
   }
   const given = valueAt(args, issue.path);
+  // A refinement that already names the value (unknown names with their suggestions) is reported as is.
+  if (issue.code === 'custom' && (issue.params as { complete?: boolean } | undefined)?.complete) throw new ValueError(`${owner}: ${where}: ${issue.message}`);
   if (given === undefined && issue.code === 'invalid_type' && path.length > 0) {
     throw new ValueError(`${owner}: option '${path.join('.')}' is required (${issue.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, '')})`);
   }

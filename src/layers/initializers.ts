@@ -225,4 +225,11 @@ export function serializeInitializer(init: Initializer): Serialized {
 export const initializerOption: z.ZodType<string | Initializer | Serialized> = z.custom<string | Initializer | Serialized>(
   (v) => typeof v === 'string' || v instanceof Initializer || isSerialized(v),
   'expected an initializer name (e.g. \'glorotUniform\'), an Initializer or {className, config}',
-);
+).superRefine((v, ctx) => {
+  // Resolve the name now, so a bad one fails with the options (before the layer takes its name).
+  try {
+    getInitializer(v, 'option');
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^option: /, ''), params: { complete: true } });
+  }
+});

@@ -273,4 +273,11 @@ export function serializeRegularizer(r: Regularizer): Serialized {
 export const regularizerOption: z.ZodType<string | Regularizer | Serialized | null> = z.custom<string | Regularizer | Serialized | null>(
   (v) => v === null || typeof v === 'string' || v instanceof Regularizer || isSerialized(v),
   "expected a regularizer name (e.g. 'l2'), a Regularizer, {className, config} or null",
-);
+).superRefine((v, ctx) => {
+  // Resolve the name now, so a bad one fails with the options (before the layer takes its name).
+  try {
+    getRegularizer(v, 'option');
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^option: /, ''), params: { complete: true } });
+  }
+});

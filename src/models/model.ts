@@ -13,7 +13,7 @@ import type { Callback, CallbackHooks, CallbackModel, History, Logs } from './ca
 import { getLoss, type Loss, type LossFn } from './losses.js';
 import type { Metric } from './metrics.js';
 import { getOptimizer, type Optimizer } from './optimizers/index.js';
-import { checkSampleCounts, toTensorList, type ModelData } from './inputs.js';
+import { checkSampleCounts, checkShapes, toTensorList, type ModelData } from './inputs.js';
 import { compileMetrics, evaluateLoop, fitLoop, testBatch, trainBatch, type CompiledState, type MetricSpec } from './training.js';
 import { summarize, type SummaryOptions } from './summary.js';
 import type { Serialized } from '../layers/config.js';
@@ -322,6 +322,7 @@ export abstract class Model extends Layer implements CallbackModel {
     const { tensors: xs, created } = toTensorList(x, this.inputNames, 'x', 'predict');
     try {
       const n = checkSampleCounts([{ arg: 'x', tensors: xs, names: this.inputNames }], 'predict');
+      checkShapes(xs, this.inputShapes, this.inputNames, 'x', 'predict');
       return tidy(() => {
         const parts: Tensor[][] = [];
         for (let start = 0; start < n; start += batchSize) {

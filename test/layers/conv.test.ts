@@ -234,7 +234,7 @@ describe('Conv2D', () => {
     expect(() => new Conv2D({ name: 'c2', filters: 2, kernelSize: 3, padding: 'causal' as never })).toThrow(/c2: option 'padding'/);
     expect(() => new Conv2D({ name: 'c2', filters: 2, kernelSize: 3, dataFormat: 'channelsFirst' })).toThrow(/c2: option 'dataFormat': only 'channelsLast' is supported/);
     expect(() => new Conv2D({ name: 'c2', filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 })).toThrow(/c2: option 'dilationRate': cannot exceed 1 together with strides 2/);
-    expect(() => new Conv2D({ name: 'c2', filters: 2, kernelSize: 3, activation: 'rleu' })).toThrow(/c2: unknown activation 'rleu'/);
+    expect(() => new Conv2D({ name: 'c2', filters: 2, kernelSize: 3, activation: 'rleu' })).toThrow(/c2: option 'activation': unknown activation 'rleu'/);
   });
 
   it('rejects inputs of the wrong rank, channels or size with the layer name', () => {
@@ -500,6 +500,6 @@ describe('SeparableConv2D', () => {
     const layer = new SeparableConv2D({ name: 'sep', filters: 4, kernelSize: 3, pointwiseInitializer: 'ones' });
     expect(layer.getConfig()).toMatchObject({ filters: 4, depthMultiplier: 1, pointwiseInitializer: { className: 'Ones' } });
     expect(() => new SeparableConv2D({ name: 'sep', kernelSize: 3 } as never)).toThrow(/sep: option 'filters'/);
-    expect(() => new SeparableConv2D({ name: 'sep', filters: 2, kernelSize: 3, pointwiseInitializer: 'onez' })).toThrow(/sep: pointwiseInitializer: unknown initializer 'onez'/);
+    expect(() => new SeparableConv2D({ name: 'sep', filters: 2, kernelSize: 3, pointwiseInitializer: 'onez' })).toThrow(/sep: option 'pointwiseInitializer': unknown initializer 'onez'/);
   });
 });

@@ -45,7 +45,7 @@ describe('Activation', () => {
   });
 
   it('names the layer in option errors', () => {
-    expect(() => new Activation({ activation: 'rleu', name: 'act' })).toThrow(/^act: unknown activation 'rleu' \(did you mean 'relu'\?\)/);
+    expect(() => new Activation({ activation: 'rleu', name: 'act' })).toThrow(/^act: option 'activation': unknown activation 'rleu' \(did you mean 'relu'\?\)/);
     expect(() => new Activation({} as never)).toThrow(/activation_\d+: option 'activation'/);
     expect(() => new Activation({ activation: 'relu', rate: 1 } as never)).toThrow(/activation_\d+: unknown option 'rate'/);
   });
@@ -365,6 +365,6 @@ describe('Embedding', () => {
   it('names the layer in option errors', () => {
     expect(() => new Embedding({ inputDim: 0, outputDim: 2, name: 'e' })).toThrow(/^e: option 'inputDim'/);
     expect(() => new Embedding({ inputDim: 3, outputDim: 2, outputDims: 2 } as never)).toThrow(/unknown option 'outputDims' \(did you mean 'outputDim'\?\)/);
-    expect(() => new Embedding({ inputDim: 3, outputDim: 2, embeddingsInitializer: 'unifrm', name: 'e' })).toThrow(/^e: embeddingsInitializer: unknown initializer 'unifrm'/);
+    expect(() => new Embedding({ inputDim: 3, outputDim: 2, embeddingsInitializer: 'unifrm', name: 'e' })).toThrow(/^e: option 'embeddingsInitializer': unknown initializer 'unifrm'/);
   });
 });

@@ -106,7 +106,7 @@ describe('Dense', () => {
 
   it('rejects bad option values and inputs', () => {
     expect(() => new Dense({ units: -3, name: 'd' })).toThrow(/^d: option 'units': .*>0, got -3/);
-    expect(() => new Dense({ units: 2, kernelInitializer: 'glorotUnifrom', name: 'd' })).toThrow(/^d: kernelInitializer: unknown initializer 'glorotUnifrom' \(did you mean 'glorotUniform'\?\)/);
+    expect(() => new Dense({ units: 2, kernelInitializer: 'glorotUnifrom', name: 'd' })).toThrow(/^d: option 'kernelInitializer': unknown initializer 'glorotUnifrom' \(did you mean 'glorotUniform'\?\)/);
     expect(() => new Dense({ units: 2, name: 'd1' }).apply(ones([3]))).toThrow(/^d1: expected an input of rank >= 2 with a known last axis/);
     expect(() => new Dense({ units: 2, name: 'd2' }).apply(input({ shape: [null] }))).toThrow(/^d2: expected an input of rank >= 2 with a known last axis .* got \[null,null\]/);
   });

@@ -147,3 +147,14 @@ describe('Layer base', () => {
     expect(input({ shape: [2, null], batchSize: 8 }).shape).toEqual([8, 2, null]);
   });
 });
+
+describe('layer names', () => {
+  it('a constructor that throws on a bad option name does not use up a default name', () => {
+    const a = new Dense({ units: 1 });
+    expect(() => new Dense({ units: 1, activation: 'rleu' })).toThrow(/^dense_\d+: option 'activation': unknown activation 'rleu' \(did you mean 'relu'\?\)/);
+    expect(() => new Dense({ units: 1, kernelInitializer: 'glorotUnifrom' })).toThrow(/option 'kernelInitializer': unknown initializer/);
+    const b = new Dense({ units: 1 });
+    const n = (s: string) => Number(s.split('_').pop());
+    expect(n(b.name)).toBe(n(a.name) + 1);
+  });
+});

@@ -464,7 +464,7 @@ describe('recurrent layers: shapes, options and errors', () => {
     expect(() => new GRU({ units: 0 })).toThrow(/^gru_\d+: option 'units'.*got 0/);
     expect(() => new LSTM({ units: 3, dropout: 1 })).toThrow(/^lstm_\d+: option 'dropout'.*got 1/);
     expect(() => new LSTM({ units: 3, recurrentDropout: -0.1 })).toThrow(/^lstm_\d+: option 'recurrentDropout'.*got -0.1/);
-    expect(() => new SimpleRNN({ units: 3, activation: 'tahn', name: 'r' })).toThrow(/^r: unknown activation 'tahn' \(did you mean 'tanh'\?\)/);
+    expect(() => new SimpleRNN({ units: 3, activation: 'tahn', name: 'r' })).toThrow(/^r: option 'activation': unknown activation 'tahn' \(did you mean 'tanh'\?\)/);
     expect(() => new GRU({ units: 3, stateful: true, name: 'g' })).toThrow(/^g: option 'stateful': stateful RNNs are not supported/);
     expect(new GRU({ units: 3, stateful: false }).getConfig().stateful).toBe(false);
   });
