@@ -497,7 +497,7 @@ describe('bad input changes nothing', () => {
     expect(() => m.compile({ optimizer: 'sgd', loss: 'meanSquaredEror' })).toThrow(/^compile: unknown loss 'meanSquaredEror' \(did you mean 'meanSquaredError'\?\)/);
     expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['acuracy'] })).toThrow(/^compile: unknown metric 'acuracy' \(did you mean 'accuracy'\?\)/);
     expect(() => m.compile({ optimizer: 'sgd', loss: 'mse', metric: ['mae'] } as never)).toThrow("compile: unknown option 'metric'; known options: optimizer, loss, metrics, lossWeights");
-    expect(() => layers.dense({ units: 2, activation: 'rleu' as never, name: 'bad_act' })).toThrow(/^bad_act: unknown activation 'rleu' \(did you mean 'relu'\?\)/);
+    expect(() => layers.dense({ units: 2, activation: 'rleu' as never, name: 'bad_act' })).toThrow(/^bad_act: option 'activation': unknown activation 'rleu' \(did you mean 'relu'\?\)/);
     expect(m.optimizer).toBeUndefined();
   });
 
