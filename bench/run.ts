@@ -153,6 +153,45 @@ const rows: Row[] = [];
   lm.dispose([x, f]);
 }
 
+// Keras level: one epoch of model.fit on the MNIST MLP (784-512-512-10, Adam, batch 64) over 1024 samples.
+{
+  const n = 1024;
+  const batchSize = 64;
+  const steps = n / batchSize;
+  const epochs = quick ? 1 : 3;
+  lm.setSeed(1);
+  const x = lm.randomNormal([n, 784]);
+  const y = lm.randomUniform([n], 0, 10, 'int32');
+  const m = lm.sequential({
+    layers: [
+      lm.layers.dense({ units: 512, activation: 'relu', inputShape: [784] }),
+      lm.layers.dense({ units: 512, activation: 'relu' }),
+      lm.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+  m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const ms = (await time(() => m.fit(x, y, { epochs: 1, batchSize, verbose: 0 }), epochs, 1)) / steps;
+  m.dispose();
+  lm.dispose([x, y]);
+  let tfMs: number | undefined;
+  if (tf) {
+    const tx = tf.randomNormal([n, 784]);
+    const ty = tf.oneHot(tf.randomUniform([n], 0, 10, 'int32') as import('@tensorflow/tfjs').Tensor1D, 10);
+    const tm = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 512, activation: 'relu', inputShape: [784] }),
+        tf.layers.dense({ units: 512, activation: 'relu' }),
+        tf.layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
+    tm.compile({ optimizer: 'adam', loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    tfMs = (await time(() => tm.fit(tx, ty, { epochs: 1, batchSize, verbose: 0 }), epochs, 1)) / steps;
+    tm.dispose();
+    tf.dispose([tx, ty]);
+  }
+  rows.push({ workload: 'model.fit MNIST MLP 784-512-512-10 Adam, batch 64', unit: 'ms/step', laminar: ms, tfjs: tfMs, higherIsBetter: false });
+}
+
 // Memory: a 200-step loop must end where it started.
 {
   const w = lm.variable(lm.tidy(() => lm.randomNormal([100, 10])), { name: 'bench/mem' });

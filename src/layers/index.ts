@@ -11,7 +11,6 @@ export {
   deserializeLayer,
   layerRegistry,
   parseLayerOptions,
-  baseLayerOptions,
   type LayerShape,
   type InputSpec,
   type CallArgs,
