@@ -46,12 +46,13 @@ function build(): Sequential {
   }
   return sequential({
     layers: [
-      layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
+      // The Keras MNIST convnet example.
+      layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }),
       layers.maxPooling2d({ poolSize: 2 }),
-      layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }),
+      layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
       layers.maxPooling2d({ poolSize: 2 }),
       layers.flatten(),
-      layers.dense({ units: 64, activation: 'relu' }),
+      layers.dropout({ rate: 0.5 }),
       layers.dense({ units: 10, activation: 'softmax' }),
     ],
   });
