@@ -26,6 +26,7 @@ export {
   sparseCategoricalAccuracy,
   topKCategoricalAccuracy,
   AUC,
+  PositiveRate,
   Precision,
   Recall,
   MeanSquaredError as MeanSquaredErrorMetric,

@@ -32,7 +32,7 @@ export {
   type BinaryAccuracyOptions,
   type TopKCategoricalAccuracyOptions,
 } from './metrics/accuracy.js';
-export { AUC, Precision, Recall, type AUCOptions, type ThresholdOptions } from './metrics/confusion.js';
+export { AUC, PositiveRate, Precision, Recall, type AUCOptions, type ThresholdOptions } from './metrics/confusion.js';
 export { getMetric, type MetricContext } from './metrics/get-metric.js';
 export { Mean, MeanMetricWrapper, Metric, type MetricFn, type MetricOptions } from './metrics/metric.js';
 export { MeanAbsoluteError, MeanSquaredError } from './metrics/regression.js';

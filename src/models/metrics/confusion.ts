@@ -70,6 +70,49 @@ function positiveCounts(owner: string, threshold: number, yTrue: Tensor, yPred: 
 }
 
 /**
+ * What {@link Precision} and {@link Recall} share: a threshold, and two
+ * running counts, true positives and the other kind of error, whose ratio
+ * `tp / (tp + other)` is the result.
+ *
+ * @example
+ * ```ts
+ * const m: PositiveRate = new Precision({ thresholds: 0.3 });
+ * ```
+ */
+export abstract class PositiveRate extends Metric {
+  /** The decision threshold. */
+  readonly thresholds: number;
+  /** Which count sits beside the true positives. */
+  protected abstract readonly other: 'falsePositives' | 'falseNegatives';
+
+  /** @param kind `'precision'` or `'recall'` (default name and error owner). */
+  protected constructor(kind: 'precision' | 'recall', options?: ThresholdOptions) {
+    const o = parseOptions(thresholdSchema(kind), options, kind);
+    super(o.name);
+    this.thresholds = o.thresholds;
+  }
+  /** Adds a batch's true positives and the other count. */
+  updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
+    this.updateStateTensors((previous) => {
+      const c = positiveCounts(this.name, this.thresholds, yTrue, yPred, sampleWeight);
+      const next = [c.truePositives, c[this.other]];
+      return previous ? next.map((t, i) => t.add(previous[i])) : next;
+    });
+  }
+  /** `tp / (tp + other)`, 0 before any count. */
+  result(): Tensor {
+    return tidy(() => {
+      const s = this.stateTensors;
+      return s ? divideNoNan(s[0], add(s[0], s[1])) : scalar(0, 'float32');
+    });
+  }
+  /** `{name, thresholds}`. */
+  override getConfig(): ConfigDict {
+    return { name: this.name, thresholds: this.thresholds };
+  }
+}
+
+/**
  * Precision, `tp / (tp + fp)`: the fraction of positive predictions that are
  * right (0 before any positive prediction).
  *
@@ -80,33 +123,11 @@ function positiveCounts(owner: string, threshold: number, yTrue: Tensor, yPred: 
  * m.result(); // 2/3
  * ```
  */
-export class Precision extends Metric {
-  /** The decision threshold. */
-  readonly thresholds: number;
+export class Precision extends PositiveRate {
+  protected readonly other = 'falsePositives';
   /** @param options `thresholds` (default 0.5), `name` (default `'precision'`). */
   constructor(options?: ThresholdOptions) {
-    const o = parseOptions(thresholdSchema('precision'), options, 'precision');
-    super(o.name);
-    this.thresholds = o.thresholds;
-  }
-  /** Adds a batch's true and false positives. */
-  updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
-    this.updateStateTensors((previous) => {
-      const c = positiveCounts(this.name, this.thresholds, yTrue, yPred, sampleWeight);
-      const next = [c.truePositives, c.falsePositives];
-      return previous ? next.map((t, i) => t.add(previous[i])) : next;
-    });
-  }
-  /** `tp / (tp + fp)`. */
-  result(): Tensor {
-    return tidy(() => {
-      const s = this.stateTensors;
-      return s ? divideNoNan(s[0], add(s[0], s[1])) : scalar(0, 'float32');
-    });
-  }
-  /** `{name, thresholds}`. */
-  override getConfig(): ConfigDict {
-    return { name: this.name, thresholds: this.thresholds };
+    super('precision', options);
   }
 }
 
@@ -121,33 +142,11 @@ export class Precision extends Metric {
  * m.result(); // 2/3
  * ```
  */
-export class Recall extends Metric {
-  /** The decision threshold. */
-  readonly thresholds: number;
+export class Recall extends PositiveRate {
+  protected readonly other = 'falseNegatives';
   /** @param options `thresholds` (default 0.5), `name` (default `'recall'`). */
   constructor(options?: ThresholdOptions) {
-    const o = parseOptions(thresholdSchema('recall'), options, 'recall');
-    super(o.name);
-    this.thresholds = o.thresholds;
-  }
-  /** Adds a batch's true positives and false negatives. */
-  updateState(yTrue: Tensor, yPred: Tensor, sampleWeight?: Tensor): void {
-    this.updateStateTensors((previous) => {
-      const c = positiveCounts(this.name, this.thresholds, yTrue, yPred, sampleWeight);
-      const next = [c.truePositives, c.falseNegatives];
-      return previous ? next.map((t, i) => t.add(previous[i])) : next;
-    });
-  }
-  /** `tp / (tp + fn)`. */
-  result(): Tensor {
-    return tidy(() => {
-      const s = this.stateTensors;
-      return s ? divideNoNan(s[0], add(s[0], s[1])) : scalar(0, 'float32');
-    });
-  }
-  /** `{name, thresholds}`. */
-  override getConfig(): ConfigDict {
-    return { name: this.name, thresholds: this.thresholds };
+    super('recall', options);
   }
 }
 
