@@ -246,10 +246,10 @@ export class MultiHeadAttention extends Layer {
       dropout: this.dropout,
       useBias: this.useBias,
       outputShape: this.outputShape ?? null,
-      kernelInitializer: serializeInitializer(this.kernelInitializer) as unknown as ConfigDict,
-      biasInitializer: serializeInitializer(this.biasInitializer) as unknown as ConfigDict,
-      kernelRegularizer: this.kernelRegularizer ? (serializeRegularizer(this.kernelRegularizer) as unknown as ConfigDict) : null,
-      biasRegularizer: this.biasRegularizer ? (serializeRegularizer(this.biasRegularizer) as unknown as ConfigDict) : null,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
+      kernelRegularizer: this.kernelRegularizer ? serializeRegularizer(this.kernelRegularizer) : null,
+      biasRegularizer: this.biasRegularizer ? serializeRegularizer(this.biasRegularizer) : null,
       seed: this.seed ?? null,
     };
   }

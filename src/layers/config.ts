@@ -15,6 +15,7 @@ export type ConfigValue = string | number | boolean | null | ConfigValue[] | { [
 /** A config object: the options that rebuild a layer, initializer or other serializable. */
 export type ConfigDict = { [key: string]: ConfigValue };
 
+// A type alias (not an interface) so that it is a ConfigValue too and nests in configs without casts.
 /**
  * A serialized object in the Keras format: its registered class name and its config.
  *
@@ -23,12 +24,12 @@ export type ConfigDict = { [key: string]: ConfigValue };
  * const s: Serialized = { className: 'Dense', config: { units: 4 } };
  * ```
  */
-export interface Serialized {
+export type Serialized = {
   /** The registered class name, e.g. `'Dense'` or `'GlorotUniform'`. */
   className: string;
   /** The options that rebuild it. */
   config: ConfigDict;
-}
+};
 
 /** zod schema of a {@link Serialized} object. @internal */
 export const serializedSchema = z.strictObject({ className: z.string().min(1), config: z.record(z.string(), z.unknown()) });

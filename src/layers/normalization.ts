@@ -102,10 +102,10 @@ function affineConfig(a: Affine): ConfigDict {
     epsilon: a.epsilon,
     center: a.center,
     scale: a.scale,
-    betaInitializer: serializeInitializer(a.betaInitializer) as unknown as ConfigDict,
-    gammaInitializer: serializeInitializer(a.gammaInitializer) as unknown as ConfigDict,
-    betaRegularizer: a.betaRegularizer ? (serializeRegularizer(a.betaRegularizer) as unknown as ConfigDict) : null,
-    gammaRegularizer: a.gammaRegularizer ? (serializeRegularizer(a.gammaRegularizer) as unknown as ConfigDict) : null,
+    betaInitializer: serializeInitializer(a.betaInitializer),
+    gammaInitializer: serializeInitializer(a.gammaInitializer),
+    betaRegularizer: a.betaRegularizer ? serializeRegularizer(a.betaRegularizer) : null,
+    gammaRegularizer: a.gammaRegularizer ? serializeRegularizer(a.gammaRegularizer) : null,
   };
 }
 
@@ -271,8 +271,8 @@ export class BatchNormalization extends Layer {
       axis: this.axis,
       momentum: this.momentum,
       ...affineConfig(this.affine),
-      movingMeanInitializer: serializeInitializer(this.movingMeanInitializer) as unknown as ConfigDict,
-      movingVarianceInitializer: serializeInitializer(this.movingVarianceInitializer) as unknown as ConfigDict,
+      movingMeanInitializer: serializeInitializer(this.movingMeanInitializer),
+      movingVarianceInitializer: serializeInitializer(this.movingVarianceInitializer),
     };
   }
 }

@@ -232,8 +232,8 @@ export abstract class BaseConv extends Layer {
       dilationRate: configSize(this.dilationRate),
       activation: serializeActivation(this.activation, this.name),
       useBias: this.useBias,
-      biasInitializer: serializeInitializer(this.biasInitializer) as unknown as ConfigDict,
-      biasRegularizer: this.biasRegularizer ? (serializeRegularizer(this.biasRegularizer) as unknown as ConfigDict) : null,
+      biasInitializer: serializeInitializer(this.biasInitializer),
+      biasRegularizer: this.biasRegularizer ? serializeRegularizer(this.biasRegularizer) : null,
     };
   }
 }

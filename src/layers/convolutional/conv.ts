@@ -128,8 +128,8 @@ export abstract class Conv extends BaseConv {
     return {
       ...super.getConfig(),
       filters: this.filters,
-      kernelInitializer: serializeInitializer(this.kernelInitializer) as unknown as ConfigDict,
-      kernelRegularizer: this.kernelRegularizer ? (serializeRegularizer(this.kernelRegularizer) as unknown as ConfigDict) : null,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      kernelRegularizer: this.kernelRegularizer ? serializeRegularizer(this.kernelRegularizer) : null,
     };
   }
 }

@@ -121,8 +121,8 @@ export class DepthwiseConv2D extends BaseConv {
     return {
       ...super.getConfig(),
       depthMultiplier: this.depthMultiplier,
-      depthwiseInitializer: serializeInitializer(this.depthwiseInitializer) as unknown as ConfigDict,
-      depthwiseRegularizer: this.depthwiseRegularizer ? (serializeRegularizer(this.depthwiseRegularizer) as unknown as ConfigDict) : null,
+      depthwiseInitializer: serializeInitializer(this.depthwiseInitializer),
+      depthwiseRegularizer: this.depthwiseRegularizer ? serializeRegularizer(this.depthwiseRegularizer) : null,
     };
   }
 }
@@ -206,10 +206,10 @@ export class SeparableConv2D extends BaseConv {
       ...super.getConfig(),
       filters: this.filters,
       depthMultiplier: this.depthMultiplier,
-      depthwiseInitializer: serializeInitializer(this.depthwiseInitializer) as unknown as ConfigDict,
-      pointwiseInitializer: serializeInitializer(this.pointwiseInitializer) as unknown as ConfigDict,
-      depthwiseRegularizer: this.depthwiseRegularizer ? (serializeRegularizer(this.depthwiseRegularizer) as unknown as ConfigDict) : null,
-      pointwiseRegularizer: this.pointwiseRegularizer ? (serializeRegularizer(this.pointwiseRegularizer) as unknown as ConfigDict) : null,
+      depthwiseInitializer: serializeInitializer(this.depthwiseInitializer),
+      pointwiseInitializer: serializeInitializer(this.pointwiseInitializer),
+      depthwiseRegularizer: this.depthwiseRegularizer ? serializeRegularizer(this.depthwiseRegularizer) : null,
+      pointwiseRegularizer: this.pointwiseRegularizer ? serializeRegularizer(this.pointwiseRegularizer) : null,
     };
   }
 }

@@ -108,10 +108,10 @@ export class Dense extends Layer {
       units: this.units,
       activation: serializeActivation(this.activation, this.name),
       useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer) as unknown as ConfigDict,
-      biasInitializer: serializeInitializer(this.biasInitializer) as unknown as ConfigDict,
-      kernelRegularizer: this.kernelRegularizer ? (serializeRegularizer(this.kernelRegularizer) as unknown as ConfigDict) : null,
-      biasRegularizer: this.biasRegularizer ? (serializeRegularizer(this.biasRegularizer) as unknown as ConfigDict) : null,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
+      kernelRegularizer: this.kernelRegularizer ? serializeRegularizer(this.kernelRegularizer) : null,
+      biasRegularizer: this.biasRegularizer ? serializeRegularizer(this.biasRegularizer) : null,
     };
   }
 }

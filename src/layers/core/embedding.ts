@@ -135,8 +135,8 @@ export class Embedding extends Layer {
       ...super.getConfig(),
       inputDim: this.inputDim,
       outputDim: this.outputDim,
-      embeddingsInitializer: serializeInitializer(this.embeddingsInitializer) as unknown as ConfigDict,
-      embeddingsRegularizer: this.embeddingsRegularizer ? (serializeRegularizer(this.embeddingsRegularizer) as unknown as ConfigDict) : null,
+      embeddingsInitializer: serializeInitializer(this.embeddingsInitializer),
+      embeddingsRegularizer: this.embeddingsRegularizer ? serializeRegularizer(this.embeddingsRegularizer) : null,
       maskZero: this.maskZero,
       inputLength: this.inputLength === undefined ? null : typeof this.inputLength === 'number' ? this.inputLength : ([...this.inputLength] as ConfigValue[]),
     };
