@@ -9,6 +9,8 @@ import type { Backend } from './backend/backend.js';
 import { DeviceError, ValueError } from './errors.js';
 import { createAsyncContext } from './async-context.js';
 import { CpuBackend } from './backend/cpu/backend.js';
+import { WebGPUBackend } from './backend/webgpu/backend.js';
+import type { WebGPUDeviceInfo } from './backend/webgpu/setup.js';
 
 /**
  * Makes a backend; async when the device must be requested (WebGPU).
@@ -163,4 +165,26 @@ export function withDevice<R>(name: string, fn: () => R): R {
   return override.run(name, fn);
 }
 
+/**
+ * Which adapter a WebGPU device runs on (backend, feature level, vendor,
+ * device name, whether it is a software rasterizer, limits), or `null`
+ * while the device has not been created (`await ready('webgpu')` creates
+ * it) or when `name` is not a WebGPU device.
+ *
+ * @example
+ * ```ts
+ * await ready('webgpu');
+ * console.log(getDeviceInfo()?.description); // e.g. 'OpenGL version 4.5 (Core Profile) Mesa 22.3.6'
+ * ```
+ */
+export function getDeviceInfo(name = 'webgpu'): WebGPUDeviceInfo | null {
+  const b = instances.get(name);
+  return b instanceof WebGPUBackend ? b.info : null;
+}
+
 registerBackend('cpu', () => new CpuBackend('cpu'));
+registerBackend('webgpu', async () => {
+  const b = new WebGPUBackend('webgpu');
+  await b.ready();
+  return b;
+});
