@@ -6,7 +6,7 @@
  */
 import { expect } from 'vitest';
 import { signedValues } from '../../helpers/rng.js';
-import { Tensor, grads, tensor, type DType, type NestedArray } from '../../../src/index.js';
+import { DTypeError, Tensor, getBackend, grads, tensor, withDevice, tidy, type DType, type NestedArray } from '../../../src/index.js';
 
 /** The expected result of one output. */
 export interface Expected {
@@ -30,6 +30,8 @@ export interface ForwardCase {
   tol?: number;
   /** Skip on devices listed here (with the reason in the name). */
   skipOn?: readonly string[];
+  /** A different tolerance on some devices (the closing notes say why). */
+  tolOn?: Readonly<Record<string, number>>;
 }
 
 /** An error row: the call must throw `type` with a message matching `message`. */
@@ -39,6 +41,11 @@ export interface ErrorCase {
   run: () => unknown;
   type: new (...args: never[]) => Error;
   message: RegExp;
+  /**
+   * Devices where the check needs the data and runs on the device: the call
+   * returns, and the next read rejects with the same error.
+   */
+  deferredOn?: readonly string[];
 }
 
 /** A gradient row: f's gradient w.r.t. every input vs central finite differences in float64. */
@@ -51,6 +58,8 @@ export interface GradCase {
   inputs: NestedArray[];
   /** Tolerance on |analytic - numeric| / max(1, |numeric|) (default 1e-6). */
   tol?: number;
+  /** Tolerance of the float32 gradient on other devices against the float64 CPU one (default 2e-3). */
+  tolOn?: Readonly<Record<string, number>>;
 }
 
 export function flatten(v: NestedArray): number[] {
@@ -115,4 +124,52 @@ export function checkGradient(c: GradCase): number {
 /** Shorthand for an Expected. */
 export function ex(values: NestedArray, shape: readonly number[], dtype: DType = 'float32'): Expected {
   return { values, shape, dtype };
+}
+
+/**
+ * Whether `e` is the refusal a device without float64 must give a float64
+ * row: a DTypeError that names float64 and the device.
+ */
+export function float64Refusal(device: string, e: unknown): boolean {
+  if (getBackend(device).supportsDType('float64')) return false;
+  if (!(e instanceof DTypeError) || !/float64/.test(e.message)) return false;
+  expect(e.message).toContain(`'${device}'`);
+  return true;
+}
+
+/**
+ * The gradient of sum(f(xs) * w) on `device` in float32 against the same
+ * gradient on the CPU in float64 (which the CPU rows check against finite
+ * differences). Tolerance: 2e-3 of max(1, |g|), float32 through a chain of ops.
+ */
+export async function checkGradientOnDevice(c: GradCase, device: string): Promise<void> {
+  const reference = tidy(() => {
+    const xs = c.inputs.map((v) => tensor(v, undefined, 'float64'));
+    const probe = c.f(...xs);
+    const w = tensor(signedValues(probe.size, 12345), probe.shape, 'float64');
+    const objective = (...ts: Tensor[]) => c.f(...ts).mul(w).sum();
+    return grads(objective)(xs).map((g) => Array.from(g.dataSync()));
+  });
+  const onDevice = withDevice(device, () =>
+    tidy(() => {
+      const xs = c.inputs.map((v) => tensor(v, undefined, 'float32'));
+      const probe = c.f(...xs);
+      const w = tensor(signedValues(probe.size, 12345), probe.shape, 'float32');
+      const objective = (...ts: Tensor[]) => c.f(...ts).mul(w).sum();
+      return grads(objective)(xs);
+    }),
+  );
+  try {
+    for (let k = 0; k < onDevice.length; k++) {
+      expect(onDevice[k].device).toBe(device);
+      const got = await onDevice[k].data();
+      for (let i = 0; i < reference[k].length; i++) {
+        const want = reference[k][i];
+        const err = Math.abs(got[i] - want) / Math.max(1, Math.abs(want));
+        expect(err, `${c.op} ${c.name}: d/dx${k}[${i}] on ${device} ${got[i]} vs float64 ${want}`).toBeLessThanOrEqual(c.tolOn?.[device] ?? 2e-3);
+      }
+    }
+  } finally {
+    for (const g of onDevice) g.dispose();
+  }
 }

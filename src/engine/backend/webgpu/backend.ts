@@ -21,7 +21,7 @@ import type { ElementwiseProgram } from '../kernel-ir.js';
 import { BufferPool, type GpuData } from './pool.js';
 import { acquireDevice, webgpuOptions, type WebGPUDeviceInfo } from './setup.js';
 import { runElementwiseGpu } from './elementwise.js';
-import { webgpuKernels } from './kernels/index.js';
+import { makeWebgpuKernels } from './kernels/index.js';
 
 export type { GpuData } from './pool.js';
 
@@ -137,7 +137,7 @@ function byteSize(size: number): number {
  */
 export class WebGPUBackend implements Backend<GpuData> {
   /** The kernel table. */
-  readonly kernels: KernelTable<GpuData> = webgpuKernels;
+  readonly kernels: KernelTable<GpuData>;
   /** The device, once `ready()` resolved. @internal */
   device!: GPUDevice;
   /** The adapter in use. */
@@ -163,9 +163,15 @@ export class WebGPUBackend implements Backend<GpuData> {
   private live = { buffers: 0, bytes: 0 };
   /** Submits so far (for tests and the bench). */
   submits = 0;
+  private status: GpuData | null = null;
+  private statusStaging: GpuData | null = null;
+  private readonly checks = new Map<number, (position: number, value: number) => Error>();
+  private nextCheck = 1;
 
   /** @param name The device name tensors report. */
-  constructor(readonly name: string = 'webgpu') {}
+  constructor(readonly name: string = 'webgpu') {
+    this.kernels = makeWebgpuKernels(this);
+  }
 
   /** Requests the adapter and device (see `configureWebGPU`). */
   async ready(): Promise<void> {
@@ -244,9 +250,51 @@ export class WebGPUBackend implements Backend<GpuData> {
     staging.buffer.unmap();
     this.stagingPool.release(staging);
     this.throwPendingErrors('read');
+    await this.readStatus();
     if (dtype === 'int32') return new Int32Array(copy);
     if (dtype === 'bool') return Uint8Array.from(new Uint32Array(copy));
     return new Float32Array(copy);
+  }
+
+  /**
+   * Registers a data check a kernel runs on the GPU (an index in range, say).
+   * The shader binds `status` as an extra output declared
+   * `array<atomic<u32>>` and, on failure, runs
+   * `if (atomicCompareExchangeWeak(&status[0], 0u, CODE).exchanged) { atomicStore(&status[1], position); atomicStore(&status[2], bitcast<u32>(value)); }`
+   * with `CODE` the returned code (pass it as a uniform). The next read
+   * rejects with `describe(position, value)` (value as i32), as CUDA reports
+   * a device-side assert at the next synchronisation.
+   *
+   * @internal
+   */
+  deferredCheck(describe: (position: number, value: number) => Error): { status: GpuData; code: number } {
+    this.assertUsable('deferredCheck');
+    if (!this.status) {
+      this.status = this.pool.acquire(16);
+      this.statusStaging = this.stagingPool.acquire(16);
+      this.clear(this.status);
+    }
+    const code = this.nextCheck;
+    this.nextCheck = this.nextCheck >= 0x7fffffff ? 1 : this.nextCheck + 1;
+    this.checks.set(code, describe);
+    if (this.checks.size > 4096) this.checks.delete(this.checks.keys().next().value as number);
+    return { status: this.status, code };
+  }
+
+  private async readStatus(): Promise<void> {
+    if (!this.status || !this.statusStaging || this.checks.size === 0) return;
+    const staging = this.statusStaging.buffer;
+    if (staging.mapState !== 'unmapped') return;
+    this.copy(this.status, 0, this.statusStaging, 0, 16);
+    this.flush();
+    await Promise.race([staging.mapAsync(MAP_READ_MODE, 0, 16), this.lostSignal]);
+    const [code, position, value] = new Uint32Array(staging.getMappedRange(0, 16).slice(0));
+    staging.unmap();
+    if (code === 0) return;
+    this.clear(this.status);
+    const describe = this.checks.get(code);
+    this.checks.clear();
+    throw describe ? describe(position, value | 0) : new DeviceError('webgpu: a kernel reported invalid data (an index out of range) in work queued long ago');
   }
 
   private throwPendingErrors(op: string): void {
@@ -419,6 +467,7 @@ export class WebGPUBackend implements Backend<GpuData> {
     this.flush();
     await Promise.race([this.device.queue.onSubmittedWorkDone(), this.lostSignal]);
     this.throwPendingErrors('sync');
+    await this.readStatus();
   }
 
   /** Destroys the device (tests of device loss; process exit). @internal */
