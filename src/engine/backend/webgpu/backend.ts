@@ -299,7 +299,9 @@ export class WebGPUBackend implements Backend<GpuData> {
 
   private throwPendingErrors(op: string): void {
     if (this.errors.length === 0) return;
-    const msg = this.errors.join('; ');
+    // Follow-up errors ("... is invalid due to a previous error") add nothing to the first one.
+    const roots = this.errors.filter((m) => !/invalid due to a previous error/.test(m));
+    const msg = (roots.length > 0 ? roots : this.errors.slice(0, 1)).join('; ');
     this.errors = [];
     throw new DeviceError(`${op}: the WebGPU device reported an error: ${msg}`);
   }

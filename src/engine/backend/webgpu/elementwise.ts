@@ -124,7 +124,7 @@ function gen(e: Expr, t: T, params: string[]): string {
         case 'pow': return `f_pow(${x}, ${y})`;
         case 'max': return `f_max(${x}, ${y})`;
         case 'min': return `f_min(${x}, ${y})`;
-        case 'atan2': return `atan2(${x}, ${y})`;
+        case 'atan2': return `f_atan2(${x}, ${y})`;
         case 'mod': return `f_mod(${x}, ${y})`;
         case 'floordiv': return `floor(${x} / ${y})`;
         case 'eq': return b2(t, `${x} == ${y}`);

@@ -35,7 +35,7 @@ export function grid1d(n: number, wg = WG): { workgroups: [number, number]; rowS
  * `f_isnan`, `f_isfinite`, `f_to_i32` (JavaScript's ToInt32: truncation,
  * wrap modulo 2^32, NaN and infinities to 0), NaN-propagating `f_max` /
  * `f_min`, and the numerically careful `f_expm1`, `f_log1p`, `f_tanh`,
- * `f_sigmoid`, `f_erf`, `f_pow`, `f_mod`.
+ * `f_sigmoid`, `f_erf`, `f_pow`, `f_mod`, `f_atan2` (JavaScript's signed zeros and infinities).
  *
  * Special values come from runtime bit patterns (`var`), since a WGSL
  * constant expression may not evaluate to NaN or infinity.
@@ -124,6 +124,21 @@ fn f_mod(a: f32, b: f32) -> f32 {
   if (!f_isfinite(b)) { if (r != 0.0 && ((a < 0.0) != (b < 0.0))) { return b; } return a; }
   if (r != 0.0 && ((r < 0.0) != (b < 0.0))) { return r + b; }
   return r;
+}
+fn f_atan2(y: f32, x: f32) -> f32 {
+  let pi = 3.14159265358979;
+  if (f_isnan(x) || f_isnan(y)) { return f_nan(); }
+  let ny = (bitcast<u32>(y) & 0x80000000u) != 0u;
+  let nx = (bitcast<u32>(x) & 0x80000000u) != 0u;
+  if (y == 0.0) { if (!nx) { return y; } return select(pi, -pi, ny); }
+  if (!f_isfinite(y)) {
+    var a = 0.5 * pi;
+    if (!f_isfinite(x)) { a = select(0.25 * pi, 0.75 * pi, nx); }
+    return select(a, -a, ny);
+  }
+  if (!f_isfinite(x)) { if (!nx) { return select(0.0, -0.0, ny); } return select(pi, -pi, ny); }
+  if (x == 0.0) { return select(0.5 * pi, -0.5 * pi, ny); }
+  return atan2(y, x);
 }
 fn i_floordiv(a: i32, b: i32) -> i32 {
   if (b == 0) { return 0; }
