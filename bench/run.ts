@@ -1,14 +1,17 @@
 /**
  * `npm run bench`: speed and memory of the CPU backend, side by side with
- * TensorFlow.js's CPU backend when it is installed (a dev dependency).
+ * TensorFlow.js's CPU backend when it is installed (a dev dependency), and
+ * WebGPU rows on whatever adapter is present.
  * Prints one table. Figures are medians of several timed runs after warmup.
  *
  *   npm run bench                 # all workloads
  *   npm run bench -- --no-tfjs    # laminar only
  *   npm run bench -- --quick      # fewer repetitions
+ *   npm run bench -- --no-webgpu  # skip the WebGPU rows
  */
 import * as lm from '../src/index.js';
 import { pipelineRows } from './pipeline.js';
+import { webgpuRows } from './webgpu.js';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -211,6 +214,9 @@ const rows: Row[] = [];
 
 // Input pipelines (tf.data-style) and whether they limit fit.
 rows.push(...(await pipelineRows(tf, quick)));
+
+// WebGPU, on whatever adapter is present (Mesa's llvmpipe runs it on the CPU).
+if (!args.has('--no-webgpu')) rows.push(...(await webgpuRows(quick)));
 
 const fmt = (v: number | undefined) => (v === undefined ? '-' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const header = ['workload', 'unit', 'laminar', tf ? 'tfjs-cpu' : '', tf ? 'laminar vs tfjs' : ''];
