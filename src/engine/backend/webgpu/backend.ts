@@ -111,6 +111,27 @@ export interface DispatchSpec {
   workgroups: readonly [number, number?, number?];
 }
 
+/**
+ * The WebGPU backend's storage: live buffers (tensors and temporaries) and
+ * the pool of freed ones kept for reuse.
+ *
+ * @example
+ * ```ts
+ * const m: WebGPUMemory = (getBackend('webgpu') as WebGPUBackend).memory();
+ * console.log(m.numBuffers, m.pooledBytes, m.buffersReused);
+ * ```
+ */
+export interface WebGPUMemory extends BackendMemory {
+  /** Freed buffers kept for reuse. */
+  pooledBuffers: number;
+  /** Bytes in those buffers. */
+  pooledBytes: number;
+  /** Buffers created since the device started (flat in a steady loop). */
+  buffersCreated: number;
+  /** Allocations the pool served with a freed buffer. */
+  buffersReused: number;
+}
+
 const UNIFORM_CHUNK = 64 * 1024;
 
 interface UniformChunk {
@@ -321,7 +342,7 @@ export class WebGPUBackend implements Backend<GpuData> {
   }
 
   /** Live and pooled storage. */
-  memory(): BackendMemory & { pooledBuffers: number; pooledBytes: number; buffersCreated: number; buffersReused: number } {
+  memory(): WebGPUMemory {
     return {
       numBuffers: this.live.buffers,
       numBytes: this.live.bytes,

@@ -8,7 +8,16 @@
  */
 /// <reference types="@webgpu/types" />
 
-/** Storage a tensor's handle points to. @internal */
+/**
+ * The data handle of a tensor on a WebGPU device: a storage buffer from the
+ * pool. Kernels see it as `TensorInfo.data`; tensors never touch it.
+ *
+ * @example
+ * ```ts
+ * const h = getBackend('webgpu').upload(new Float32Array([1, 2]), 'float32') as GpuData;
+ * h.bytes; // 16 (the smallest size class)
+ * ```
+ */
 export interface GpuData {
   /** The buffer (its size is the class size, at least 16 bytes). */
   readonly buffer: GPUBuffer;

@@ -71,10 +71,15 @@ export interface WebGPUDeviceInfo {
   software: boolean;
   /** The device limits laminar relies on. */
   limits: {
+    /** Largest buffer, in bytes. */
     maxBufferSize: number;
+    /** Largest storage binding, in bytes: the largest tensor is a quarter of it in elements. */
     maxStorageBufferBindingSize: number;
+    /** Workgroup memory per workgroup, in bytes (tiles of matmul and conv live there). */
     maxComputeWorkgroupStorageSize: number;
+    /** Threads per workgroup. */
     maxComputeInvocationsPerWorkgroup: number;
+    /** Storage buffers one shader may bind. */
     maxStorageBuffersPerShaderStage: number;
   };
 }

@@ -38,16 +38,22 @@ struct U {
   oh: i32, ow: i32, co: i32, mul: i32,
   fh: i32, fw: i32, sh: i32, sw: i32,
   dh: i32, dw: i32, pt: i32, pl: i32,
+  split: i32, chunk: i32,
 }`;
 
-/** The geometry as the uniform struct `U`, after `n` (threads or groups) and the grid's row stride. */
-function geomUniforms(n: number, row: number, g: Conv2DGeometry): Uniforms {
+/**
+ * The geometry as the uniform struct `U`, after `n` (threads or groups) and
+ * the grid's row stride; `split` and `chunk` only matter to the filter
+ * gradient.
+ */
+function geomUniforms(n: number, row: number, g: Conv2DGeometry, split = 1, chunk = 0): Uniforms {
   return new Uniforms()
     .u32(n, row)
     .i32(g.batch, g.inHeight, g.inWidth, g.inChannels)
     .i32(g.outHeight, g.outWidth, g.outChannels, g.channelMultiplier)
     .i32(g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth)
-    .i32(g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft);
+    .i32(g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft)
+    .i32(split, chunk);
 }
 
 /** Storage declarations: read-only `names` then read-write `outs`, then the uniforms. */
@@ -124,9 +130,9 @@ ${body}
 }
 
 /** Runs a one-thread-per-element kernel over `n` elements. */
-function run1d(b: WebGPUBackend, key: string, source: () => string, inputs: GpuData[], out: GpuData, n: number, g: Conv2DGeometry): void {
+function run1d(b: WebGPUBackend, key: string, source: () => string, inputs: GpuData[], out: GpuData, n: number, g: Conv2DGeometry, split = 1): void {
   const grid = grid1d(n);
-  b.dispatch({ key, source, inputs, outputs: [out], uniforms: geomUniforms(n, grid.rowStride, g), workgroups: grid.workgroups });
+  b.dispatch({ key, source, inputs, outputs: [out], uniforms: geomUniforms(n, grid.rowStride, g, split), workgroups: grid.workgroups });
 }
 
 /** A new output buffer; dispatches are skipped when it is empty. */
@@ -157,24 +163,31 @@ ${coveringWindows(`      let ob = ((b * u.oh + oy) * u.ow + ox) * u.co + cm;
   dx[i] = acc;
 }`;
 
-/** One workgroup per filter element; `u.n` is the filter's size and `u.row` the groups per grid row. */
-const depthwiseFilterSource = (): string => `${bindings([['x', 'f32'], ['dy', 'f32']], [['dw', 'f32']])}
+/**
+ * One workgroup per (filter element, slice of `m = (b, oy, ox)`): group `gi`
+ * sums filter element `gi / u.split` over `m` in slice `gi % u.split` (of
+ * `u.chunk` cells) and writes `part[gi]`. With `u.split == 1` that is the
+ * filter gradient itself. `u.n` is the number of groups, `u.row` the groups
+ * per grid row.
+ */
+const depthwiseFilterSource = (): string => `${bindings([['x', 'f32'], ['dy', 'f32']], [['part', 'f32']])}
 var<workgroup> red: array<f32, ${WG}>;
 @compute @workgroup_size(${WG}) fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let k = wid.x + wid.y * u.row;
-  let valid = k < u.n;
+  let gi = wid.x + wid.y * u.row;
+  let valid = gi < u.n;
   var acc = 0.0;
   if (valid) {
-    let ki = i32(k);
-    let j = ki % u.co;
-    let tap = ki / u.co;
+    let k = i32(gi) / u.split;
+    let slice = i32(gi) % u.split;
+    let j = k % u.co;
+    let tap = k / u.co;
     let fy = tap / u.fw;
     let fx = tap % u.fw;
     let c = j / u.mul;
     let dy0 = fy * u.dh - u.pt;
     let dx0 = fx * u.dw - u.pl;
-    let m_end = u.nb * u.oh * u.ow;
-    for (var m = i32(lid); m < m_end; m += ${WG}) {
+    let m_end = min(u.nb * u.oh * u.ow, (slice + 1) * u.chunk);
+    for (var m = slice * u.chunk + i32(lid); m < m_end; m += ${WG}) {
       let ox = m % u.ow;
       let t = m / u.ow;
       let oy = t % u.oh;
@@ -192,8 +205,21 @@ var<workgroup> red: array<f32, ${WG}>;
     if (lid < s) { red[lid] = red[lid] + red[lid + s]; }
     workgroupBarrier();
   }
-  if (valid && lid == 0u) { dw[k] = red[0]; }
+  if (valid && lid == 0u) { part[gi] = red[0]; }
 }`;
+
+/** Second pass of a split filter gradient: `dw[k]` is the sum of its `u.split` partial sums, in slice order. */
+const depthwiseFilterCombineSource = (): string => `${bindings([['part', 'f32']], [['dw', 'f32']])}
+${MAIN_1D}
+  var acc = 0.0;
+  for (var s = 0; s < u.split; s++) { acc = acc + part[idx * u.split + s]; }
+  dw[i] = acc;
+}`;
+
+/** The workgroups a filter gradient aims for: one smaller than this splits each element's reduction across workgroups. */
+const FILTER_TARGET_GROUPS = 256;
+/** The fewest `m` cells per slice of a split reduction (8 per thread). */
+const FILTER_MIN_CHUNK = WG * 8;
 
 const maxPoolSource = (): string => `${WGSL_MATH}
 ${bindings([['x', 'f32']], [['out', 'f32']])}
@@ -288,16 +314,27 @@ export function windowKernels(b: WebGPUBackend): KernelTable<GpuData> {
     },
     depthwiseConv2dBackpropFilter: ([x, dy], g, [meta]) => {
       const { out, n } = output(b, meta, 'depthwiseConv2dBackpropFilter');
-      if (n > 0) {
-        const grid = grid1d(n, 1);
-        b.dispatch({
-          key: 'window:depthwiseConv2dBackpropFilter',
-          source: depthwiseFilterSource,
-          inputs: [x.data, dy.data],
-          outputs: [out],
-          uniforms: geomUniforms(n, grid.rowStride, g),
-          workgroups: grid.workgroups,
-        });
+      if (n === 0) return [out];
+      // A small filter over a long batch * outH * outW gets several
+      // workgroups per element (then a second pass adds their partial sums
+      // in a fixed order), so the GPU is not left mostly idle.
+      const m = g.batch * g.outHeight * g.outWidth;
+      const split = Math.max(1, Math.min(Math.ceil(FILTER_TARGET_GROUPS / n), Math.floor(m / FILTER_MIN_CHUNK)));
+      const chunk = Math.ceil(m / split);
+      const groups = n * split;
+      const part = split > 1 ? b.alloc(groups, 'depthwiseConv2dBackpropFilter') : out;
+      const grid = grid1d(groups, 1);
+      b.dispatch({
+        key: 'window:depthwiseConv2dBackpropFilter',
+        source: depthwiseFilterSource,
+        inputs: [x.data, dy.data],
+        outputs: [part],
+        uniforms: geomUniforms(groups, grid.rowStride, g, split, chunk),
+        workgroups: grid.workgroups,
+      });
+      if (split > 1) {
+        run1d(b, 'window:depthwiseConv2dBackpropFilterCombine', depthwiseFilterCombineSource, [part], out, n, g, split);
+        b.free(part);
       }
       return [out];
     },
