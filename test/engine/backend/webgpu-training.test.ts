@@ -16,8 +16,15 @@ async function seedsNet(device: string, steps: number) {
     lm.setSeed(0);
     const x = lm.randomNormal([64, 1000]);
     const y = lm.randomNormal([64, 10]);
-    const w1 = lm.variable(lm.randomNormal([1000, 100]), { name: `${device}/seeds/w1` });
-    const w2 = lm.variable(lm.randomNormal([100, 10]), { name: `${device}/seeds/w2` });
+    // variable() shares the initial tensor's storage; dispose the initial handle so the variable owns it alone.
+    const weight = (shape: number[], name: string) => {
+      const init = lm.randomNormal(shape);
+      const w = lm.variable(init, { name });
+      init.dispose();
+      return w;
+    };
+    const w1 = weight([1000, 100], `${device}/seeds/w1`);
+    const w2 = weight([100, 10], `${device}/seeds/w2`);
     const losses: number[] = [];
     const start = lm.memory();
     let buffersAfterWarmup = 0;
