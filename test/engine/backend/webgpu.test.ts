@@ -146,6 +146,14 @@ describe.skipIf(!on)('webgpu backend', () => {
     lm.dispose([idx, y, z, ok]);
   });
 
+  it('reports a bad segment id even when the result is empty', async () => {
+    const ids = onGpu(() => lm.tensor([-1, 0], undefined, 'int32'));
+    const y = onGpu(() => lm.unsortedSegmentSum(lm.zeros([2]), ids, 0));
+    expect(y.shape).toEqual([0]);
+    await expect(y.data()).rejects.toThrow(/unsortedSegmentSum: segmentIds\[1\] = 0 is out of range; expected an id below numSegments = 0/);
+    lm.dispose([ids, y]);
+  });
+
   it('refuses a tensor larger than the adapter can bind, synchronously and naming the size', () => {
     const max = lm.getDeviceInfo('webgpu')!.limits.maxStorageBufferBindingSize;
     const n = Math.floor(max / 4) + 1024;

@@ -75,6 +75,8 @@ for (const device of devices) {
           }
           lm.dispose(list);
         } else lm.dispose(outs as lm.TensorContainer);
+        // A row that needs float64 inputs is refused earlier, where float64 does not exist.
+        if (!(thrown instanceof c.type && c.message.test((thrown as Error).message)) && float64Refusal(device, thrown)) return;
         expect(thrown, `${c.op}: ${c.name} did not throw`).toBeInstanceOf(c.type);
         expect((thrown as Error).message).toMatch(c.message);
         expect(lm.memory().numTensors, 'a call that throws leaves no tensors behind').toBe(before);

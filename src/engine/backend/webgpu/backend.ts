@@ -255,7 +255,11 @@ export class WebGPUBackend implements Backend<GpuData> {
     this.assertUsable('read');
     this.throwPendingErrors('read');
     const bytes = byteSize(size);
-    if (size === 0) return dtype === 'int32' ? new Int32Array(0) : dtype === 'bool' ? new Uint8Array(0) : new Float32Array(0);
+    if (size === 0) {
+      // Nothing to copy, but a check queued before (an empty gather with a bad index) still reports here.
+      await this.readStatus();
+      return dtype === 'int32' ? new Int32Array(0) : dtype === 'bool' ? new Uint8Array(0) : new Float32Array(0);
+    }
     const staging = this.stagingPool.acquire(bytes);
     this.endPass();
     this.ensureEncoder().copyBufferToBuffer(data.buffer, 0, staging.buffer, 0, bytes);

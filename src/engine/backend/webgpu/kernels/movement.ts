@@ -220,7 +220,8 @@ export function copyBlock(
 /** Writes the 32-bit pattern of `value` (in `dtype`'s storage) into the first `n` words of `d`. */
 function fill(b: WebGPUBackend, d: GpuData, n: number, value: number, dtype: DType): void {
   if (n === 0) return;
-  if (value === 0 && !Object.is(value, -0)) {
+  // As on the CPU, -0 counts as 0.
+  if (value === 0) {
     b.clear(d);
     return;
   }
@@ -260,48 +261,52 @@ function positionOf(flat: number, shape: readonly number[]): string {
 const INT32_MIN = -2147483648;
 
 /**
- * Checks `lo <= ids[i] < hi` for all `n` ids in one workgroup, which finds
- * the first bad id in flat order (the one the CPU names) and reports it
- * through the backend's deferred check.
+ * Checks `lo <= ids[i] < hi` for all `n` ids, one workgroup per run of ids
+ * and the runs in order, so the id reported through the backend's deferred
+ * check is the first bad one in flat order (the one the CPU names).
  */
 function checkIndices(b: WebGPUBackend, ids: GpuData, n: number, lo: number, hi: number, describe: (position: number, value: number) => Error): void {
   if (n === 0) return;
   const { status, code } = b.deferredCheck(describe);
-  b.dispatch({
-    key: 'movement.checkIndices',
-    source: () =>
-      [
-        '@group(0) @binding(0) var<storage, read> ids: array<i32>;',
-        '@group(0) @binding(1) var<storage, read_write> status: array<atomic<u32>>;',
-        'struct U { n: u32, lo: i32, hi: i32, code: u32 }',
-        '@group(0) @binding(2) var<uniform> u: U;',
-        'var<workgroup> first: atomic<u32>;',
-        `@compute @workgroup_size(${WG}) fn main(@builtin(local_invocation_index) l: u32) {`,
-        '  if (l == 0u) { atomicStore(&first, 0xffffffffu); }',
-        '  workgroupBarrier();',
-        '  var best = 0xffffffffu;',
-        `  for (var i = l; i < u.n; i = i + ${WG}u) {`,
-        '    let v = ids[i];',
-        '    if (v < u.lo || v >= u.hi) { best = i; break; }',
-        '  }',
-        '  atomicMin(&first, best);',
-        '  workgroupBarrier();',
-        '  if (l == 0u) {',
-        '    let p = atomicLoad(&first);',
-        '    if (p != 0xffffffffu) {',
-        '      if (atomicCompareExchangeWeak(&status[0], 0u, u.code).exchanged) {',
-        '        atomicStore(&status[1], p);',
-        '        atomicStore(&status[2], bitcast<u32>(ids[p]));',
-        '      }',
-        '    }',
-        '  }',
-        '}',
-      ].join('\n'),
-    inputs: [ids],
-    outputs: [status],
-    uniforms: new Uniforms().u32(n).i32(lo, hi).u32(code),
-    workgroups: [1],
-  });
+  // Dispatches in order, each a run of ids short enough for llvmpipe's loop limit: the first bad id reported wins.
+  const chunk = WG * LOOP_CHUNK;
+  for (let start = 0; start < n; start += chunk) {
+    b.dispatch({
+      key: 'movement.checkIndices',
+      source: () =>
+        [
+          '@group(0) @binding(0) var<storage, read> ids: array<i32>;',
+          '@group(0) @binding(1) var<storage, read_write> status: array<atomic<u32>>;',
+          'struct U { start: u32, end: u32, lo: i32, hi: i32, code: u32 }',
+          '@group(0) @binding(2) var<uniform> u: U;',
+          'var<workgroup> first: atomic<u32>;',
+          `@compute @workgroup_size(${WG}) fn main(@builtin(local_invocation_index) l: u32) {`,
+          '  if (l == 0u) { atomicStore(&first, 0xffffffffu); }',
+          '  workgroupBarrier();',
+          '  var best = 0xffffffffu;',
+          `  for (var i = u.start + l; i < u.end; i = i + ${WG}u) {`,
+          '    let v = ids[i];',
+          '    if (v < u.lo || v >= u.hi) { best = i; break; }',
+          '  }',
+          '  atomicMin(&first, best);',
+          '  workgroupBarrier();',
+          '  if (l == 0u) {',
+          '    let p = atomicLoad(&first);',
+          '    if (p != 0xffffffffu) {',
+          '      if (atomicCompareExchangeWeak(&status[0], 0u, u.code).exchanged) {',
+          '        atomicStore(&status[1], p);',
+          '        atomicStore(&status[2], bitcast<u32>(ids[p]));',
+          '      }',
+          '    }',
+          '  }',
+          '}',
+        ].join('\n'),
+      inputs: [ids],
+      outputs: [status],
+      uniforms: new Uniforms().u32(start, Math.min(start + chunk, n)).i32(lo, hi).u32(code),
+      workgroups: [1],
+    });
+  }
 }
 
 /** The [batch, outer, axisSize, inner] × [batch, numIndices] geometry shared by gather and unsortedSegmentSum. */
@@ -321,6 +326,12 @@ function offsetOf(begin: readonly number[], strides: readonly number[]): number 
   return o;
 }
 
+/**
+ * The most loop iterations one shader invocation runs: Mesa's llvmpipe
+ * silently ends a thread's loops after 65535 iterations in all, so longer
+ * walks are split over dispatches.
+ */
+const LOOP_CHUNK = 32768;
 /** Threads unsortedSegmentSum aims for (each scans every index of its batch). */
 const SEGMENT_THREADS_GPU = 16384;
 const SEGMENT_THREADS_SOFTWARE = 256;
@@ -498,43 +509,46 @@ export function movementKernels(b: WebGPUBackend): KernelTable<GpuData> {
       const threads = used * cols;
       const t = storageType(out.dtype);
       const grid = grid1d(threads);
-      b.dispatch({
-        key: `movement.unsortedSegmentSum:${t}`,
-        source: () =>
-          [
-            `@group(0) @binding(0) var<storage, read> x: array<${t}>;`,
-            '@group(0) @binding(1) var<storage, read> ids: array<i32>;',
-            `@group(0) @binding(2) var<storage, read_write> y: array<${t}>;`,
-            'struct U { n: u32, row: u32, inner: u32, outer: u32, batch: u32, nidx: u32, nseg: u32, per: u32 }',
-            '@group(0) @binding(3) var<uniform> u: U;',
-            `@compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) g: vec3<u32>) {`,
-            '  let i = g.x + g.y * u.row;',
-            '  if (i >= u.n) { return; }',
-            '  let j = i % u.inner;',
-            '  var q = i / u.inner;',
-            '  let r = q % u.outer;',
-            '  q = q / u.outer;',
-            '  let bb = q % u.batch;',
-            '  let lo = i32((q / u.batch) * u.per);',
-            '  let hi = i32(min(u32(lo) + u.per, u.nseg));',
-            '  let br = bb * u.outer + r;',
-            '  let ybase = br * u.nseg;',
-            '  let xbase = br * u.nidx;',
-            '  let ibase = bb * u.nidx;',
-            '  for (var k = 0u; k < u.nidx; k = k + 1u) {',
-            '    let id = ids[ibase + k];',
-            '    if (id >= lo && id < hi) {',
-            '      let o = (ybase + u32(id)) * u.inner + j;',
-            '      y[o] = y[o] + x[(xbase + k) * u.inner + j];',
-            '    }',
-            '  }',
-            '}',
-          ].join('\n'),
-        inputs: [data.data, segmentIds.data],
-        outputs: [y],
-        uniforms: new Uniforms().u32(threads, grid.rowStride, inner, outer, batch, numIndices, numSegments, per),
-        workgroups: grid.workgroups,
-      });
+      // A run of ids per dispatch, in order: llvmpipe cuts a thread off after 65535 loop iterations.
+      for (let k0 = 0; k0 < numIndices; k0 += LOOP_CHUNK) {
+        b.dispatch({
+          key: `movement.unsortedSegmentSum:${t}`,
+          source: () =>
+            [
+              `@group(0) @binding(0) var<storage, read> x: array<${t}>;`,
+              '@group(0) @binding(1) var<storage, read> ids: array<i32>;',
+              `@group(0) @binding(2) var<storage, read_write> y: array<${t}>;`,
+              'struct U { n: u32, row: u32, inner: u32, outer: u32, batch: u32, nidx: u32, nseg: u32, per: u32, k0: u32, k1: u32 }',
+              '@group(0) @binding(3) var<uniform> u: U;',
+              `@compute @workgroup_size(${WG}) fn main(@builtin(global_invocation_id) g: vec3<u32>) {`,
+              '  let i = g.x + g.y * u.row;',
+              '  if (i >= u.n) { return; }',
+              '  let j = i % u.inner;',
+              '  var q = i / u.inner;',
+              '  let r = q % u.outer;',
+              '  q = q / u.outer;',
+              '  let bb = q % u.batch;',
+              '  let lo = i32((q / u.batch) * u.per);',
+              '  let hi = i32(min(u32(lo) + u.per, u.nseg));',
+              '  let br = bb * u.outer + r;',
+              '  let ybase = br * u.nseg;',
+              '  let xbase = br * u.nidx;',
+              '  let ibase = bb * u.nidx;',
+              '  for (var k = u.k0; k < u.k1; k = k + 1u) {',
+              '    let id = ids[ibase + k];',
+              '    if (id >= lo && id < hi) {',
+              '      let o = (ybase + u32(id)) * u.inner + j;',
+              '      y[o] = y[o] + x[(xbase + k) * u.inner + j];',
+              '    }',
+              '  }',
+              '}',
+            ].join('\n'),
+          inputs: [data.data, segmentIds.data],
+          outputs: [y],
+          uniforms: new Uniforms().u32(threads, grid.rowStride, inner, outer, batch, numIndices, numSegments, per, k0, Math.min(k0 + LOOP_CHUNK, numIndices)),
+          workgroups: grid.workgroups,
+        });
+      }
       return [y];
     },
   };

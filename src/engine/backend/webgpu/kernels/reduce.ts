@@ -23,7 +23,10 @@
  *
  * Semantics follow the CPU: float sums accumulate in a double-float
  * (an f32 pair, error-free TwoSum) and round once, so they carry about 48
- * bits, close to the CPU's float64 accumulation; int32 sums and products
+ * bits, close to the CPU's float64 accumulation. The TwoSum steps are
+ * multiplied by a uniform `one` (1.0) so that a shader compiler allowed to
+ * reassociate (llvmpipe folds `(a + b) - a` to `b`) cannot cancel the
+ * error terms. int32 sums and products
  * wrap (WGSL integer arithmetic wraps); bool sums and products give int32;
  * max and min propagate NaN; argMax/argMin take the first extreme, NaN
  * counting as the extreme. Float products multiply in f32.
@@ -44,7 +47,7 @@ type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'all' | 'any' | 'argMax' | 'arg
 const THREADS = 256;
 const MAX_GROUPS = 65535;
 
-/** The per-op WGSL pieces: the state struct and how to start, fold and finish it. */
+/** The per-op WGSL pieces: the state struct and how to start, fold and finish it. @internal */
 interface OpCode {
   /** Fields of struct S, e.g. `v: f32, w: f32`. */
   fields: string;
@@ -60,6 +63,7 @@ interface OpCode {
   fin: string;
 }
 
+/** The WGSL pieces of `op` on inputs of `dtype`. @internal */
 function opCode(op: ReduceOp, dtype: DType): OpCode {
   const isFloat = dtype === 'float32';
   const t = isFloat ? 'f32' : 'i32';
@@ -131,7 +135,7 @@ function opCode(op: ReduceOp, dtype: DType): OpCode {
   }
 }
 
-/** Kept and reduced groups of the collapsed input, as (size, input stride). */
+/** Kept and reduced groups of the collapsed input, as (size, input stride). @internal */
 interface Layout {
   n: number;
   R: number;
@@ -142,7 +146,7 @@ interface Layout {
   lastKept: boolean;
 }
 
-/** The CPU's collapse: drop size-1 dims, merge neighbours that are both reduced or both kept. */
+/** The CPU's collapse: drop size-1 dims, merge neighbours that are both reduced or both kept. @internal */
 function layoutOf(shape: readonly number[], axes: readonly number[], n: number): Layout {
   if (sizeOf(shape) === 0) return { n, R: 0, kept: [[n, 0]], red: [], inner: n, lastKept: true };
   const sizes: number[] = [];
@@ -169,15 +173,17 @@ function layoutOf(shape: readonly number[], axes: readonly number[], n: number):
   return { n, R: red.reduce((p, [s]) => p * s, 1), kept, red, inner: lastKept ? sizes[g] : 1, lastKept };
 }
 
+/** The largest power of two <= max(1, x). @internal */
 function pow2floor(x: number): number {
   return 2 ** Math.floor(Math.log2(Math.max(1, x)));
 }
 
+/** The smallest power of two >= max(1, x). @internal */
 function pow2ceil(x: number): number {
   return 2 ** Math.ceil(Math.log2(Math.max(1, x)));
 }
 
-/** Lanes per output (TY), outputs per workgroup (TX), and chunks of the reduced range (splits). */
+/** Lanes per output (TY), outputs per workgroup (TX), and chunks of the reduced range (splits). @internal */
 function planOf(L: Layout): { TX: number; TY: number; splits: number; chunk: number } {
   let TY = L.R <= 8 ? 1 : Math.min(THREADS, pow2floor(L.R / 4));
   if (L.lastKept) TY = Math.min(TY, THREADS / Math.min(THREADS, pow2ceil(L.inner)));
@@ -189,15 +195,20 @@ function planOf(L: Layout): { TX: number; TY: number; splits: number; chunk: num
   return { TX, TY, splits: Math.max(1, Math.ceil(L.R / chunk)), chunk };
 }
 
-/** WGSL statements adding `group index * stride` over `count` groups (sizes at g[base..], strides at g[base+count..]) to `off`. */
-function offsetCode(idx: string, off: string, count: number, base: number): string {
-  const g = (i: number) => `u.g[${(base + i) >> 2}][${(base + i) & 3}]`;
+/**
+ * WGSL statements adding the offset of index `idx` over `count` groups
+ * (row-major; sizes at g[sizeAt..], strides at g[strideAt..]) to `off`.
+ *
+ * @internal
+ */
+function offsetCode(idx: string, off: string, count: number, sizeAt: number, strideAt: number): string {
+  const g = (i: number) => `u.g[${i >> 2}][${i & 3}]`;
   if (count === 0) return '';
-  if (count === 1) return `  ${off} = ${off} + ${idx} * ${g(1)};\n`;
+  if (count === 1) return `  ${off} = ${off} + ${idx} * ${g(strideAt)};\n`;
   const lines = [`  { var rem = ${idx};`];
   for (let i = count - 1; i >= 0; i--) {
-    if (i > 0) lines.push(`    ${off} = ${off} + (rem % ${g(i)}) * ${g(count + i)}; rem = rem / ${g(i)};`);
-    else lines.push(`    ${off} = ${off} + rem * ${g(count)};`);
+    if (i > 0) lines.push(`    ${off} = ${off} + (rem % ${g(sizeAt + i)}) * ${g(strideAt + i)}; rem = rem / ${g(sizeAt + i)};`);
+    else lines.push(`    ${off} = ${off} + rem * ${g(strideAt)};`);
   }
   lines.push('  }');
   return `${lines.join('\n')}\n`;
@@ -205,7 +216,12 @@ function offsetCode(idx: string, off: string, count: number, base: number): stri
 
 type Pass = 'single' | 'partial' | 'final';
 
-/** The shader: pass 'single' reads elements and writes outputs, 'partial' reads elements and writes states, 'final' reads states and writes outputs. */
+/**
+ * The shader: pass 'single' reads elements and writes outputs, 'partial'
+ * reads elements and writes states, 'final' reads states and writes outputs.
+ *
+ * @internal
+ */
 function source(code: OpCode, inType: string, outType: string, pass: Pass, TX: number, TY: number, nk: number, nr: number): string {
   const words = 2 * (nk + nr);
   const lines = [
@@ -231,7 +247,7 @@ function source(code: OpCode, inType: string, outType: string, pass: Pass, TX: n
     '  var acc = ident();',
     '  if (o < u.n) {',
     '  var kb = 0u;',
-    offsetCode('o', 'kb', nk, 0),
+    offsetCode('o', 'kb', nk, 0, nk),
   );
   const read = pass === 'final' ? 'src[kb + ro]' : 'lift(src[kb + ro], r)';
   if (nr <= 1) {
@@ -244,11 +260,29 @@ function source(code: OpCode, inType: string, outType: string, pass: Pass, TX: n
       '  }',
     );
   } else {
+    // Several reduced groups: r = q * last + j, with j along the innermost
+    // reduced group. j advances by TY per step; q and its offset (the
+    // other groups) are recomputed only when j wraps.
+    const at = (i: number) => `u.g[${i >> 2}][${i & 3}]`;
+    const lastSize = at(2 * nk + nr - 1);
+    const lastStride = at(2 * nk + 2 * nr - 1);
     lines.push(
+      `  let last = ${lastSize};`,
+      `  let ls = ${lastStride};`,
+      '  var j = (r0 + ty) % last;',
+      '  var q = (r0 + ty) / last;',
+      '  var qb = 0u;',
+      offsetCode('q', 'qb', nr - 1, 2 * nk, 2 * nk + nr),
       `  for (var r = r0 + ty; r < r1; r = r + ${TY}u) {`,
-      '  var ro = 0u;',
-      offsetCode('r', 'ro', nr, 2 * nk),
+      '    let ro = qb + j * ls;',
       `    acc = comb(acc, ${read});`,
+      `    j = j + ${TY}u;`,
+      '    if (j >= last) {',
+      '      q = q + j / last;',
+      '      j = j % last;',
+      '      qb = 0u;',
+      offsetCode('q', 'qb', nr - 1, 2 * nk, 2 * nk + nr),
+      '    }',
       '  }',
     );
   }
@@ -269,7 +303,7 @@ function source(code: OpCode, inType: string, outType: string, pass: Pass, TX: n
   return lines.join('\n');
 }
 
-/** Encodes one pass over `layout` (a single pass, or one side of a two-pass reduction). */
+/** Encodes one pass over `L` (a single pass, or one side of a two-pass reduction). @internal */
 function runPass(
   b: WebGPUBackend, op: ReduceOp, code: OpCode, inDtype: DType, outDtype: DType, pass: Pass,
   L: Layout, TX: number, TY: number, splits: number, chunk: number, src: GpuData, dst: GpuData,
@@ -295,7 +329,7 @@ function runPass(
   });
 }
 
-/** Reduces `x` over `axes` into a new buffer for `out`. */
+/** Reduces `x` over `axes` into a new buffer for `out`. @internal */
 function reduce(b: WebGPUBackend, op: ReduceOp, x: TensorInfo<GpuData>, axes: readonly number[], out: TensorMeta): GpuData {
   const n = sizeOf(out.shape);
   const y = b.alloc(n, op);
