@@ -88,7 +88,7 @@ describe('messages end to end', () => {
   it('DeviceError: an unknown device lists the registered ones', () => {
     const e = thrown(() => setDevice('tpu'));
     expect(e).toBeInstanceOf(DeviceError);
-    expect((e as Error).message).toBe("setDevice: unknown device 'tpu'; registered devices: cpu");
+    expect((e as Error).message).toBe("setDevice: unknown device 'tpu'; registered devices: cpu, webgpu");
   });
 
   it('DisposedError: names the op, the argument, the tensor and the remedy', () => {

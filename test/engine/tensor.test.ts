@@ -354,10 +354,10 @@ describe('devices', () => {
   });
 
   it('an unknown device throws DeviceError listing the registered ones', () => {
-    expect(listDevices()).toEqual(['cpu', 'cpu2']);
+    expect(listDevices()).toEqual(['cpu', 'webgpu', 'cpu2']);
     expect(() => setDevice('tpu')).toThrow(DeviceError);
-    expect(() => setDevice('tpu')).toThrow("setDevice: unknown device 'tpu'; registered devices: cpu, cpu2");
-    expect(() => withDevice('tpu', () => 1)).toThrow("withDevice: unknown device 'tpu'; registered devices: cpu, cpu2");
+    expect(() => setDevice('tpu')).toThrow("setDevice: unknown device 'tpu'; registered devices: cpu, webgpu, cpu2");
+    expect(() => withDevice('tpu', () => 1)).toThrow("withDevice: unknown device 'tpu'; registered devices: cpu, webgpu, cpu2");
     const t = ones([1]);
     expect(() => t.to('tpu')).toThrow(/unknown device 'tpu'/);
     t.dispose();

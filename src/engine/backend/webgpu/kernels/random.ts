@@ -27,8 +27,8 @@
  *   (e.g. `cos(fl(π/2)) = 6.1e-17`) reproduce that value.
  * - truncatedNormal: one invocation per element loops over the attempts. The
  *   accept test `|z| <= 2` is decided in f32 when `|z|` is more than 2^-14
- *   from 2 (the f32 error is about 1e-6); otherwise (about 1 candidate in
- *   40 000) it evaluates `-ln(u1) cos²(t) <= 2` in double-float arithmetic
+ *   from 2 (the f32 error is below 1e-6); otherwise (about 1 candidate in
+ *   75 000) it evaluates `-ln(u1) cos²(t) <= 2` in double-float arithmetic
  *   (f32 pairs, error-free sums and Dekker products guarded against
  *   contraction and reassociation, about 2^-46 relative), which agrees with
  *   the CPU's float64 `sqrt(-2 ln u1) cos t <= 2` for every pair of 24-bit
@@ -284,7 +284,10 @@ function uniformNeedsHost(L: number, H: number, R: number): boolean {
   return tiny(L, 2 ** -100) || tiny(H, 2 ** -100) || R < 2 ** -76;
 }
 
-/** Same for `mean + stdDev z` (|z| can be as small as about 1e-20), or float32 overflow of the bounds. */
+/**
+ * Same for `mean + stdDev z` (a non-zero |z| can be as small as about 1e-20);
+ * magnitudes beyond 2^100, near the end of float32's range, go to the host too.
+ */
 function normalNeedsHost(mean: number, sd: number): boolean {
   const out = (x: number, low: number) => x !== 0 && (Math.abs(x) < low || Math.abs(x) > 2 ** 100);
   return out(mean, 2 ** -100) || out(sd, 2 ** -56);
