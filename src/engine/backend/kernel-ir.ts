@@ -196,3 +196,24 @@ export const ir = {
   /** `or(a, b)` (see {@link ScalarFn}); numbers become constants. */
   or: (a: E | number, b: E | number): E => call('or', asExpr(a), asExpr(b)),
 };
+
+/**
+ * The names of the params an expression reads, in order of first use
+ * (backends bind them in this order).
+ *
+ * @example
+ * ```ts
+ * paramNames(ir.mul(ir.input(0), ir.param('alpha'))); // ['alpha']
+ * ```
+ */
+export function paramNames(e: Expr, out: string[] = []): string[] {
+  if (e.kind === 'param') {
+    if (!out.includes(e.name)) out.push(e.name);
+  } else if (e.kind === 'call') for (const a of e.args) paramNames(a, out);
+  else if (e.kind === 'select') {
+    paramNames(e.cond, out);
+    paramNames(e.then, out);
+    paramNames(e.otherwise, out);
+  }
+  return out;
+}

@@ -7,7 +7,8 @@
  * @module
  */
 import type { DType, TypedArray } from '../../dtype.js';
-import type { ElementwiseProgram, Expr } from '../kernel-ir.js';
+import { paramNames, type ElementwiseProgram, type Expr } from '../kernel-ir.js';
+import { planLoop, type LoopPlan } from '../layout.js';
 
 /** Round half to even, as NumPy and TensorFlow round. */
 function roundHalfEven(x: number): number {
@@ -111,26 +112,8 @@ function gen(e: Expr, intMath: boolean): string {
   }
 }
 
-function paramNames(e: Expr, out: Set<string>): Set<string> {
-  if (e.kind === 'param') out.add(e.name);
-  else if (e.kind === 'call') for (const a of e.args) paramNames(a, out);
-  else if (e.kind === 'select') {
-    paramNames(e.cond, out);
-    paramNames(e.then, out);
-    paramNames(e.otherwise, out);
-  }
-  return out;
-}
-
 type Compiled = (ins: TypedArray[], out: TypedArray, n: number, p: Record<string, number>, loop: LoopPlan | null) => void;
 
-/** How a broadcast loop walks the inputs. @internal */
-export interface LoopPlan {
-  /** Collapsed output dims (outer..inner). */
-  dims: number[];
-  /** Per input, the element stride of each collapsed dim (0 where broadcast). */
-  strides: number[][];
-}
 
 const DTYPE_CODE: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
 // Per program, compiled variants keyed by a small integer: 2 bits per dtype, 1 bit per scalar flag, 1 for the mode.
@@ -154,7 +137,7 @@ function compile(program: ElementwiseProgram, inDTypes: readonly DType[], outDTy
   const intMath = outDType === 'int32' && inDTypes.every((d) => d === 'int32' || d === 'bool');
   let body = gen(program.expr, intMath);
   if (outDType === 'bool') body = `(${body} !== 0 ? 1 : 0)`;
-  const params = [...paramNames(program.expr, new Set())];
+  const params = paramNames(program.expr);
   const lines: string[] = [];
   for (const name of params) lines.push(`const p_${name.replace(/[^A-Za-z0-9_]/g, '_')} = p[${JSON.stringify(name)}];`);
   const n = program.arity;
@@ -183,47 +166,6 @@ function compile(program: ElementwiseProgram, inDTypes: readonly DType[], outDTy
   fn = factory(HELPERS) as Compiled;
   variants.set(key, fn);
   return fn;
-}
-
-/** Broadcast loop plan: align shapes to the output, zero strides where broadcast, merge dims that walk alike. @internal */
-export function planLoop(outShape: readonly number[], inShapes: readonly (readonly number[])[]): LoopPlan {
-  const rank = outShape.length;
-  const perInput = inShapes.map((s) => {
-    const strides = new Array<number>(rank).fill(0);
-    let acc = 1;
-    for (let d = rank - 1; d >= 0; d--) {
-      const k = d - (rank - s.length);
-      const size = k >= 0 ? s[k] : 1;
-      strides[d] = size === 1 ? 0 : acc;
-      acc *= size;
-    }
-    return strides;
-  });
-  const dims: number[] = [];
-  const strides: number[][] = inShapes.map(() => []);
-  for (let d = 0; d < rank; d++) {
-    const size = outShape[d];
-    if (size === 1) continue;
-    const last = dims.length - 1;
-    const mergeable =
-      last >= 0 &&
-      perInput.every((s, i) => {
-        const prev = strides[i][last];
-        return (prev === 0 && s[d] === 0) || (prev !== 0 && s[d] !== 0 && prev === s[d] * size);
-      });
-    if (mergeable) {
-      dims[last] *= size;
-      perInput.forEach((s, i) => { strides[i][last] = s[d]; });
-    } else {
-      dims.push(size);
-      perInput.forEach((s, i) => strides[i].push(s[d]));
-    }
-  }
-  if (dims.length === 0) {
-    dims.push(1);
-    strides.forEach((s) => s.push(0));
-  }
-  return { dims, strides };
 }
 
 /** Runs an elementwise program over CPU arrays with broadcasting. @internal */

@@ -14,8 +14,8 @@
 import type { DType } from '../../dtype.js';
 import { sizeOf } from '../../shape.js';
 import type { TensorInfo, TensorMeta } from '../backend.js';
-import type { ElementwiseProgram, Expr, ScalarFn } from '../kernel-ir.js';
-import { planLoop } from '../cpu/elementwise.js';
+import { paramNames, type ElementwiseProgram, type Expr, type ScalarFn } from '../kernel-ir.js';
+import { planLoop } from '../layout.js';
 import { Uniforms, type GpuData, type WebGPUBackend } from './backend.js';
 import { grid1d, literal, storageType, WG, WGSL_MATH } from './wgsl.js';
 
@@ -38,17 +38,6 @@ function intSafe(e: Expr): boolean {
     case 'call':
       return INT_SAFE.has(e.fn) && e.args.every(intSafe);
   }
-}
-
-function paramNames(e: Expr, out: string[]): string[] {
-  if (e.kind === 'param' && !out.includes(e.name)) out.push(e.name);
-  else if (e.kind === 'call') for (const a of e.args) paramNames(a, out);
-  else if (e.kind === 'select') {
-    paramNames(e.cond, out);
-    paramNames(e.then, out);
-    paramNames(e.otherwise, out);
-  }
-  return out;
 }
 
 const b2 = (t: T, cond: string) => (t === 'i32' ? `select(0, 1, ${cond})` : `select(0.0, 1.0, ${cond})`);
@@ -163,7 +152,7 @@ export function runElementwiseGpu(
   const n = sizeOf(output.shape);
   const out = backend.alloc(n, program.name);
   if (n === 0) return out;
-  const names = paramNames(program.expr, []);
+  const names = paramNames(program.expr);
   const values = names.map((k) => params[k]);
   const allInt = inputs.every((x) => x.dtype === 'int32' || x.dtype === 'bool');
   const t: T = allInt && output.dtype !== 'float32' && intSafe(program.expr) && values.every((v) => Number.isInteger(v) && Math.abs(v) <= 2147483647) ? 'i32' : 'f32';

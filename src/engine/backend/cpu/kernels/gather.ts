@@ -12,16 +12,8 @@ import { ValueError } from '../../../errors.js';
 import type { KernelTable } from '../../backend.js';
 import { sizeOf } from '../../../shape.js';
 import { MIN_SET_RUN } from './movement.js';
+import { positionOf } from '../../layout.js';
 
-/** `indices[i, j]` for error messages. */
-function positionOf(flat: number, shape: readonly number[]): string {
-  const pos = new Array<number>(shape.length);
-  for (let i = shape.length - 1; i >= 0; i--) {
-    pos[i] = flat % shape[i];
-    flat = Math.floor(flat / shape[i]);
-  }
-  return `[${pos.join(',')}]`;
-}
 
 /**
  * The loop bounds shared by gather and its transpose (unsortedSegmentSum):

@@ -16,6 +16,7 @@
 import { allocArray, type TypedArray } from '../../../dtype.js';
 import type { KernelTable } from '../../backend.js';
 import { sizeOf, stridesOf } from '../../../shape.js';
+import { mergeCopyDims } from '../../layout.js';
 
 /** Runs shorter than this are copied element by element: `set` + `subarray` cost more than the loop. @internal */
 export const MIN_SET_RUN = 32;
@@ -55,25 +56,9 @@ function copyBlock(
   dStrides: readonly number[],
   counts: readonly number[],
 ): void {
-  // Drop size-1 dimensions and merge neighbours that are contiguous on both sides.
-  const c: number[] = [];
-  const ss: number[] = [];
-  const ds: number[] = [];
-  for (let i = 0; i < counts.length; i++) {
-    const n = counts[i];
-    if (n === 0) return;
-    if (n === 1) continue;
-    const k = c.length - 1;
-    if (k >= 0 && ss[k] === sStrides[i] * n && ds[k] === dStrides[i] * n) {
-      c[k] *= n;
-      ss[k] = sStrides[i];
-      ds[k] = dStrides[i];
-    } else {
-      c.push(n);
-      ss.push(sStrides[i]);
-      ds.push(dStrides[i]);
-    }
-  }
+  const merged = mergeCopyDims(sStrides, dStrides, counts);
+  if (!merged) return;
+  const { counts: c, src: ss, dst: ds } = merged;
   const rank = c.length;
   if (rank === 0) {
     dst[dOff] = src[sOff];

@@ -25,6 +25,7 @@
 import type { TypedArray } from '../../../dtype.js';
 import type { KernelTable, TensorInfo, TensorMeta } from '../../backend.js';
 import { sizeOf } from '../../../shape.js';
+import { collapseReduction } from '../../layout.js';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -220,18 +221,7 @@ const anyReducer: Reducer = {
  * alternate between reduced and kept.
  */
 function collapse(shape: readonly number[], axes: readonly number[]): { sizes: number[]; reduced: boolean[] } {
-  const sizes: number[] = [];
-  const reduced: boolean[] = [];
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const r = axes.includes(d);
-    const g = sizes.length - 1;
-    if (g >= 0 && reduced[g] === r) sizes[g] *= shape[d];
-    else {
-      sizes.push(shape[d]);
-      reduced.push(r);
-    }
-  }
+  const { sizes, reduced } = collapseReduction(shape, axes);
   if (sizes.length === 0) {
     sizes.push(1);
     reduced.push(false);

@@ -33,6 +33,7 @@ import type { KernelTable } from '../../backend.js';
 import { Uniforms, type WebGPUBackend } from '../backend.js';
 import type { GpuData } from '../pool.js';
 import { grid1d, storageType, WG } from '../wgsl.js';
+import { mergeCopyDims, positionOf } from '../../layout.js';
 
 /** Edge of the square tiles a transpose is copied in. */
 const TILE = 32;
@@ -153,25 +154,9 @@ export function copyBlock(
   dStrides: readonly number[],
   counts: readonly number[],
 ): void {
-  // Drop size-1 dimensions and merge neighbours that are contiguous on both sides.
-  const c: number[] = [];
-  const ss: number[] = [];
-  const ds: number[] = [];
-  for (let i = 0; i < counts.length; i++) {
-    const n = counts[i];
-    if (n === 0) return;
-    if (n === 1) continue;
-    const k = c.length - 1;
-    if (k >= 0 && ss[k] === sStrides[i] * n && ds[k] === dStrides[i] * n) {
-      c[k] *= n;
-      ss[k] = sStrides[i];
-      ds[k] = dStrides[i];
-    } else {
-      c.push(n);
-      ss.push(sStrides[i]);
-      ds.push(dStrides[i]);
-    }
-  }
+  const merged = mergeCopyDims(sStrides, dStrides, counts);
+  if (!merged) return;
+  const { counts: c, src: ss, dst: ds } = merged;
   const rank = c.length;
   const same = storageType(src.dtype) === storageType(dst.dtype);
   // One contiguous run: a buffer copy.
@@ -248,15 +233,6 @@ function fill(b: WebGPUBackend, d: GpuData, n: number, value: number, dtype: DTy
   });
 }
 
-/** `indices[i, j]` for error messages (the CPU's `positionOf`). */
-function positionOf(flat: number, shape: readonly number[]): string {
-  const pos = new Array<number>(shape.length);
-  for (let i = shape.length - 1; i >= 0; i--) {
-    pos[i] = flat % shape[i];
-    flat = Math.floor(flat / shape[i]);
-  }
-  return `[${pos.join(',')}]`;
-}
 
 const INT32_MIN = -2147483648;
 

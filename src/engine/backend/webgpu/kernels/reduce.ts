@@ -40,6 +40,7 @@ import type { KernelTable, TensorInfo, TensorMeta } from '../../backend.js';
 import { Uniforms, type WebGPUBackend } from '../backend.js';
 import type { GpuData } from '../pool.js';
 import { literal, storageType, WGSL_MATH } from '../wgsl.js';
+import { collapseReduction } from '../../layout.js';
 
 type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'all' | 'any' | 'argMax' | 'argMin';
 
@@ -149,18 +150,7 @@ interface Layout {
 /** The CPU's collapse: drop size-1 dims, merge neighbours that are both reduced or both kept. @internal */
 function layoutOf(shape: readonly number[], axes: readonly number[], n: number): Layout {
   if (sizeOf(shape) === 0) return { n, R: 0, kept: [[n, 0]], red: [], inner: n, lastKept: true };
-  const sizes: number[] = [];
-  const reduced: boolean[] = [];
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const r = axes.includes(d);
-    const g = sizes.length - 1;
-    if (g >= 0 && reduced[g] === r) sizes[g] *= shape[d];
-    else {
-      sizes.push(shape[d]);
-      reduced.push(r);
-    }
-  }
+  const { sizes, reduced } = collapseReduction(shape, axes);
   const kept: [number, number][] = [];
   const red: [number, number][] = [];
   let stride = 1;

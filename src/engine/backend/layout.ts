@@ -1,0 +1,124 @@
+/**
+ * Index-space helpers every backend's kernels share: collapsing a strided
+ * copy or a reduction to its fewest dimensions, and formatting a flat
+ * position for error messages. One definition, so the CPU and the GPU
+ * kernels agree on how they walk a tensor.
+ *
+ * @internal
+ * @module
+ */
+
+/**
+ * A strided copy (`counts` with source and destination strides) with size-1
+ * dimensions dropped and neighbours merged where both sides are contiguous.
+ * Returns `null` when the copy is empty.
+ *
+ * @internal
+ */
+export function mergeCopyDims(
+  sStrides: readonly number[],
+  dStrides: readonly number[],
+  counts: readonly number[],
+): { counts: number[]; src: number[]; dst: number[] } | null {
+  const c: number[] = [];
+  const ss: number[] = [];
+  const ds: number[] = [];
+  for (let i = 0; i < counts.length; i++) {
+    const n = counts[i];
+    if (n === 0) return null;
+    if (n === 1) continue;
+    const k = c.length - 1;
+    if (k >= 0 && ss[k] === sStrides[i] * n && ds[k] === dStrides[i] * n) {
+      c[k] *= n;
+      ss[k] = sStrides[i];
+      ds[k] = dStrides[i];
+    } else {
+      c.push(n);
+      ss.push(sStrides[i]);
+      ds.push(dStrides[i]);
+    }
+  }
+  return { counts: c, src: ss, dst: ds };
+}
+
+/**
+ * The collapsed view of a reduction over `axes`: size-1 dimensions dropped,
+ * neighbours merged when both are reduced or both kept. Groups alternate
+ * between reduced and kept; a tensor of one element gives no groups.
+ *
+ * @internal
+ */
+export function collapseReduction(shape: readonly number[], axes: readonly number[]): { sizes: number[]; reduced: boolean[] } {
+  const sizes: number[] = [];
+  const reduced: boolean[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const r = axes.includes(d);
+    const g = sizes.length - 1;
+    if (g >= 0 && reduced[g] === r) sizes[g] *= shape[d];
+    else {
+      sizes.push(shape[d]);
+      reduced.push(r);
+    }
+  }
+  return { sizes, reduced };
+}
+
+/** `[i,j]`: the multi-index of flat position `flat` in `shape`, for error messages. @internal */
+export function positionOf(flat: number, shape: readonly number[]): string {
+  const pos = new Array<number>(shape.length);
+  for (let i = shape.length - 1; i >= 0; i--) {
+    pos[i] = flat % shape[i];
+    flat = Math.floor(flat / shape[i]);
+  }
+  return `[${pos.join(',')}]`;
+}
+
+/** How a broadcast loop walks the inputs. @internal */
+export interface LoopPlan {
+  /** Collapsed output dims (outer..inner). */
+  dims: number[];
+  /** Per input, the element stride of each collapsed dim (0 where broadcast). */
+  strides: number[][];
+}
+
+/** Broadcast loop plan: align shapes to the output, zero strides where broadcast, merge dims that walk alike. @internal */
+export function planLoop(outShape: readonly number[], inShapes: readonly (readonly number[])[]): LoopPlan {
+  const rank = outShape.length;
+  const perInput = inShapes.map((s) => {
+    const strides = new Array<number>(rank).fill(0);
+    let acc = 1;
+    for (let d = rank - 1; d >= 0; d--) {
+      const k = d - (rank - s.length);
+      const size = k >= 0 ? s[k] : 1;
+      strides[d] = size === 1 ? 0 : acc;
+      acc *= size;
+    }
+    return strides;
+  });
+  const dims: number[] = [];
+  const strides: number[][] = inShapes.map(() => []);
+  for (let d = 0; d < rank; d++) {
+    const size = outShape[d];
+    if (size === 1) continue;
+    const last = dims.length - 1;
+    const mergeable =
+      last >= 0 &&
+      perInput.every((s, i) => {
+        const prev = strides[i][last];
+        return (prev === 0 && s[d] === 0) || (prev !== 0 && s[d] !== 0 && prev === s[d] * size);
+      });
+    if (mergeable) {
+      dims[last] *= size;
+      perInput.forEach((s, i) => { strides[i][last] = s[d]; });
+    } else {
+      dims.push(size);
+      perInput.forEach((s, i) => strides[i].push(s[d]));
+    }
+  }
+  if (dims.length === 0) {
+    dims.push(1);
+    strides.forEach((s) => s.push(0));
+  }
+  return { dims, strides };
+}
