@@ -122,3 +122,74 @@ export function planLoop(outShape: readonly number[], inShapes: readonly (readon
   }
   return { dims, strides };
 }
+
+/**
+ * The loop bounds of gather and its transpose (unsortedSegmentSum): the
+ * gathered tensor is [batch, outer, axisSize, inner] and the indices
+ * [batch, numIndices].
+ *
+ * @internal
+ */
+export function gatherGeometry(full: readonly number[], indexShape: readonly number[], axis: number, batchDims: number) {
+  const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  return {
+    batch: size(full.slice(0, batchDims)),
+    outer: size(full.slice(batchDims, axis)),
+    axisSize: full[axis],
+    inner: size(full.slice(axis + 1)),
+    numIndices: size(indexShape.slice(batchDims)),
+  };
+}
+
+/** A strided copy as `copyBlock` takes it: source offset and strides, destination strides, counts. @internal */
+export interface CopyPlan {
+  srcOffset: number;
+  src: number[];
+  dst: number[];
+  counts: number[];
+}
+
+function rowMajorStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** `reverse` along `axes`: start at the last element of each reversed axis and walk it backwards. @internal */
+export function reversePlan(shape: readonly number[], axes: readonly number[]): CopyPlan {
+  const xs = rowMajorStrides(shape);
+  let srcOffset = 0;
+  const src = xs.slice();
+  for (const a of axes) {
+    srcOffset += (shape[a] - 1) * xs[a];
+    src[a] = -xs[a];
+  }
+  return { srcOffset, src, dst: rowMajorStrides(shape), counts: shape.slice() };
+}
+
+/** `tile`: output index r·d + j along each axis, a stride-0 "rep" dimension interleaved before each input dimension. @internal */
+export function tilePlan(shape: readonly number[], outShape: readonly number[], reps: readonly number[]): CopyPlan {
+  const xs = rowMajorStrides(shape);
+  const ys = rowMajorStrides(outShape);
+  const counts: number[] = [];
+  const src: number[] = [];
+  const dst: number[] = [];
+  for (let i = 0; i < reps.length; i++) {
+    counts.push(reps[i], shape[i]);
+    src.push(0, xs[i]);
+    dst.push(shape[i] * ys[i], ys[i]);
+  }
+  return { srcOffset: 0, src, dst, counts };
+}
+
+/** `broadcastTo`: stride 0 along new and stretched axes. @internal */
+export function broadcastPlan(shape: readonly number[], outShape: readonly number[]): CopyPlan {
+  const lead = outShape.length - shape.length;
+  const xs = rowMajorStrides(shape);
+  const src = outShape.map((d, i) => (i < lead || shape[i - lead] !== d ? 0 : xs[i - lead]));
+  return { srcOffset: 0, src, dst: rowMajorStrides(outShape), counts: outShape.slice() };
+}

@@ -12,23 +12,9 @@ import { ValueError } from '../../../errors.js';
 import type { KernelTable } from '../../backend.js';
 import { sizeOf } from '../../../shape.js';
 import { MIN_SET_RUN } from './movement.js';
-import { positionOf } from '../../layout.js';
+import { gatherGeometry, positionOf } from '../../layout.js';
 
 
-/**
- * The loop bounds shared by gather and its transpose (unsortedSegmentSum):
- * the gathered tensor is [batch, outer, axisSize, inner] and the indices
- * [batch, numIndices].
- */
-function gatherGeometry(full: readonly number[], indexShape: readonly number[], axis: number, batchDims: number) {
-  return {
-    batch: sizeOf(full.slice(0, batchDims)),
-    outer: sizeOf(full.slice(batchDims, axis)),
-    axisSize: full[axis],
-    inner: sizeOf(full.slice(axis + 1)),
-    numIndices: sizeOf(indexShape.slice(batchDims)),
-  };
-}
 
 /** @internal */
 export const gatherKernels: KernelTable<TypedArray> = {

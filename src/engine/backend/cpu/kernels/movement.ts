@@ -16,7 +16,7 @@
 import { allocArray, type TypedArray } from '../../../dtype.js';
 import type { KernelTable } from '../../backend.js';
 import { sizeOf, stridesOf } from '../../../shape.js';
-import { mergeCopyDims } from '../../layout.js';
+import { broadcastPlan, mergeCopyDims, reversePlan, tilePlan } from '../../layout.js';
 
 /** Runs shorter than this are copied element by element: `set` + `subarray` cost more than the loop. @internal */
 export const MIN_SET_RUN = 32;
@@ -159,40 +159,22 @@ export const movementKernels: KernelTable<TypedArray> = {
   reverse: ([x], { axes }, [out]) => {
     const y = allocArray(out.dtype, sizeOf(out.shape));
     if (x.size === 0) return [y];
-    const xs = stridesOf(x.shape);
-    let offset = 0;
-    const src = xs.slice();
-    for (const a of axes) {
-      offset += (x.shape[a] - 1) * xs[a];
-      src[a] = -xs[a];
-    }
-    copyBlock(x.data, offset, src, y, 0, stridesOf(out.shape), x.shape);
+    const p = reversePlan(x.shape, axes);
+    copyBlock(x.data, p.srcOffset, p.src, y, 0, p.dst, p.counts);
     return [y];
   },
 
   tile: ([x], { reps }, [out]) => {
     const y = allocArray(out.dtype, sizeOf(out.shape));
-    // Output index r·d + j along each axis: interleave a stride-0 "rep" dimension before each input dimension.
-    const xs = stridesOf(x.shape);
-    const ys = stridesOf(out.shape);
-    const counts: number[] = [];
-    const src: number[] = [];
-    const dst: number[] = [];
-    for (let i = 0; i < reps.length; i++) {
-      counts.push(reps[i], x.shape[i]);
-      src.push(0, xs[i]);
-      dst.push(x.shape[i] * ys[i], ys[i]);
-    }
-    copyBlock(x.data, 0, src, y, 0, dst, counts);
+    const p = tilePlan(x.shape, out.shape, reps);
+    copyBlock(x.data, p.srcOffset, p.src, y, 0, p.dst, p.counts);
     return [y];
   },
 
   broadcastTo: ([x], { shape }, [out]) => {
     const y = allocArray(out.dtype, sizeOf(shape));
-    const lead = shape.length - x.shape.length;
-    const xs = stridesOf(x.shape);
-    const src = shape.map((d, i) => (i < lead || x.shape[i - lead] !== d ? 0 : xs[i - lead]));
-    copyBlock(x.data, 0, src, y, 0, stridesOf(shape), shape);
+    const p = broadcastPlan(x.shape, shape);
+    copyBlock(x.data, p.srcOffset, p.src, y, 0, p.dst, p.counts);
     return [y];
   },
 };

@@ -33,7 +33,7 @@ import type { KernelTable } from '../../backend.js';
 import { Uniforms, type WebGPUBackend } from '../backend.js';
 import type { GpuData } from '../pool.js';
 import { grid1d, storageType, WG } from '../wgsl.js';
-import { mergeCopyDims, positionOf } from '../../layout.js';
+import { broadcastPlan, gatherGeometry, mergeCopyDims, positionOf, reversePlan, tilePlan } from '../../layout.js';
 
 /** Edge of the square tiles a transpose is copied in. */
 const TILE = 32;
@@ -285,16 +285,6 @@ function checkIndices(b: WebGPUBackend, ids: GpuData, n: number, lo: number, hi:
   }
 }
 
-/** The [batch, outer, axisSize, inner] × [batch, numIndices] geometry shared by gather and unsortedSegmentSum. */
-function gatherGeometry(full: readonly number[], indexShape: readonly number[], axis: number, batchDims: number) {
-  return {
-    batch: sizeOf(full.slice(0, batchDims)),
-    outer: sizeOf(full.slice(batchDims, axis)),
-    axisSize: full[axis],
-    inner: sizeOf(full.slice(axis + 1)),
-    numIndices: sizeOf(indexShape.slice(batchDims)),
-  };
-}
 
 function offsetOf(begin: readonly number[], strides: readonly number[]): number {
   let o = 0;
@@ -370,40 +360,22 @@ export function movementKernels(b: WebGPUBackend): KernelTable<GpuData> {
     reverse: ([x], { axes }, [out]) => {
       const y = out1(out, 'reverse');
       if (x.size === 0) return [y.data];
-      const xs = stridesOf(x.shape);
-      let offset = 0;
-      const src = xs.slice();
-      for (const a of axes) {
-        offset += (x.shape[a] - 1) * xs[a];
-        src[a] = -xs[a];
-      }
-      copyBlock(b, x, offset, src, y, 0, stridesOf(out.shape), x.shape);
+      const p = reversePlan(x.shape, axes);
+      copyBlock(b, x, p.srcOffset, p.src, y, 0, p.dst, p.counts);
       return [y.data];
     },
 
     tile: ([x], { reps }, [out]) => {
       const y = out1(out, 'tile');
-      // Output index r·d + j along each axis: interleave a stride-0 "rep" dimension before each input dimension.
-      const xs = stridesOf(x.shape);
-      const ys = stridesOf(out.shape);
-      const counts: number[] = [];
-      const src: number[] = [];
-      const dst: number[] = [];
-      for (let i = 0; i < reps.length; i++) {
-        counts.push(reps[i], x.shape[i]);
-        src.push(0, xs[i]);
-        dst.push(x.shape[i] * ys[i], ys[i]);
-      }
-      copyBlock(b, x, 0, src, y, 0, dst, counts);
+      const p = tilePlan(x.shape, out.shape, reps);
+      copyBlock(b, x, p.srcOffset, p.src, y, 0, p.dst, p.counts);
       return [y.data];
     },
 
     broadcastTo: ([x], { shape }, [out]) => {
       const y = out1(out, 'broadcastTo');
-      const lead = shape.length - x.shape.length;
-      const xs = stridesOf(x.shape);
-      const src = shape.map((d, i) => (i < lead || x.shape[i - lead] !== d ? 0 : xs[i - lead]));
-      copyBlock(b, x, 0, src, y, 0, stridesOf(shape), shape);
+      const p = broadcastPlan(x.shape, shape);
+      copyBlock(b, x, p.srcOffset, p.src, y, 0, p.dst, p.counts);
       return [y.data];
     },
 
