@@ -12,6 +12,7 @@
 import * as lm from '../src/index.js';
 import { pipelineRows } from './pipeline.js';
 import { webgpuRows } from './webgpu.js';
+import { time } from './timing.js';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -29,23 +30,6 @@ if (!args.has('--no-tfjs')) {
     console.warn(`TensorFlow.js could not be loaded (${(e as Error).message}); laminar only`);
     tf = null;
   }
-}
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-/** Median milliseconds of `fn` over `reps` runs after `warmup` runs. */
-async function time(fn: () => unknown | Promise<unknown>, reps: number, warmup = 2): Promise<number> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const out: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await fn();
-    out.push(performance.now() - t0);
-  }
-  return median(out);
 }
 
 interface Row {

@@ -6,6 +6,7 @@
  *   npx tsx bench/webgpu.ts [--quick]   # these rows alone
  */
 import * as lm from '../src/index.js';
+import { time } from './timing.js';
 
 /** One bench row (the shape `bench/run.ts` prints). */
 export interface WebGPURow {
@@ -13,22 +14,6 @@ export interface WebGPURow {
   unit: string;
   laminar: number;
   higherIsBetter: boolean;
-}
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-async function time(fn: () => Promise<unknown>, reps: number, warmup: number): Promise<number> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const out: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await fn();
-    out.push(performance.now() - t0);
-  }
-  return median(out);
 }
 
 /** The WebGPU rows, or none (with a note) when no adapter can be created. */

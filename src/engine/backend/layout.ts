@@ -7,6 +7,7 @@
  * @internal
  * @module
  */
+import { stridesOf } from '../shape.js';
 
 /**
  * A strided copy (`counts` with source and destination strides) with size-1
@@ -149,32 +150,23 @@ export interface CopyPlan {
   counts: number[];
 }
 
-function rowMajorStrides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
 
 /** `reverse` along `axes`: start at the last element of each reversed axis and walk it backwards. @internal */
 export function reversePlan(shape: readonly number[], axes: readonly number[]): CopyPlan {
-  const xs = rowMajorStrides(shape);
+  const xs = stridesOf(shape);
   let srcOffset = 0;
   const src = xs.slice();
   for (const a of axes) {
     srcOffset += (shape[a] - 1) * xs[a];
     src[a] = -xs[a];
   }
-  return { srcOffset, src, dst: rowMajorStrides(shape), counts: shape.slice() };
+  return { srcOffset, src, dst: stridesOf(shape), counts: shape.slice() };
 }
 
 /** `tile`: output index r·d + j along each axis, a stride-0 "rep" dimension interleaved before each input dimension. @internal */
 export function tilePlan(shape: readonly number[], outShape: readonly number[], reps: readonly number[]): CopyPlan {
-  const xs = rowMajorStrides(shape);
-  const ys = rowMajorStrides(outShape);
+  const xs = stridesOf(shape);
+  const ys = stridesOf(outShape);
   const counts: number[] = [];
   const src: number[] = [];
   const dst: number[] = [];
@@ -189,7 +181,7 @@ export function tilePlan(shape: readonly number[], outShape: readonly number[], 
 /** `broadcastTo`: stride 0 along new and stretched axes. @internal */
 export function broadcastPlan(shape: readonly number[], outShape: readonly number[]): CopyPlan {
   const lead = outShape.length - shape.length;
-  const xs = rowMajorStrides(shape);
+  const xs = stridesOf(shape);
   const src = outShape.map((d, i) => (i < lead || shape[i - lead] !== d ? 0 : xs[i - lead]));
-  return { srcOffset: 0, src, dst: rowMajorStrides(outShape), counts: outShape.slice() };
+  return { srcOffset: 0, src, dst: stridesOf(outShape), counts: outShape.slice() };
 }
