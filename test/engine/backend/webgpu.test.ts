@@ -196,6 +196,45 @@ describe.skipIf(!on)('webgpu backend', () => {
     x.dispose();
   });
 
+  it('surfaces an out-of-memory error from the device as a DeviceError with the adapter\'s message', async () => {
+    const b = gpu();
+    // What Dawn raises when an allocation fails on the device (a real OOM cannot be provoked safely here).
+    const ev = new Event('uncapturederror') as Event & { error: unknown };
+    class GPUOutOfMemoryError { constructor(readonly message: string) {} }
+    ev.error = new GPUOutOfMemoryError('Out of memory allocating 8589934592 bytes');
+    b.device.dispatchEvent(ev);
+    const t = onGpu(() => lm.tensor([1, 2]));
+    await expect(t.data()).rejects.toThrow(/read: the WebGPU device reported an error: GPUOutOfMemoryError: Out of memory allocating 8589934592 bytes/);
+    expect(Array.from(await t.data())).toEqual([1, 2]);
+    t.dispose();
+  });
+
+  it('takes the adapter choice from LAMINAR_WEBGPU_BACKEND, and names a bad value', async () => {
+    const saved = process.env.LAMINAR_WEBGPU_BACKEND;
+    try {
+      process.env.LAMINAR_WEBGPU_BACKEND = 'bogus';
+      lm.registerBackend('webgpu-env-bad', async () => {
+        const b = new WebGPUBackend('webgpu-env-bad');
+        await b.ready();
+        return b;
+      });
+      await expect(lm.ready('webgpu-env-bad')).rejects.toThrow(/LAMINAR_WEBGPU_BACKEND must be auto, default, vulkan, metal, d3d12, opengl or opengles, got 'bogus'/);
+      const current = lm.getDeviceInfo('webgpu')!.backend;
+      process.env.LAMINAR_WEBGPU_BACKEND = current === 'browser' ? 'default' : current;
+      lm.registerBackend('webgpu-env', async () => {
+        const b = new WebGPUBackend('webgpu-env');
+        await b.ready();
+        return b;
+      });
+      await lm.ready('webgpu-env');
+      expect(lm.getDeviceInfo('webgpu-env')!.backend).toBe(current);
+      (lm.getBackend('webgpu-env') as WebGPUBackend).destroy();
+    } finally {
+      if (saved === undefined) delete process.env.LAMINAR_WEBGPU_BACKEND;
+      else process.env.LAMINAR_WEBGPU_BACKEND = saved;
+    }
+  });
+
   it('validates configureWebGPU options, and refuses them once the device exists', () => {
     expect(() => lm.configureWebGPU({ backend: 'cuda' as never })).toThrow(/configureWebGPU: /);
     expect(() => lm.configureWebGPU({ maxBatchedDispatches: 0 })).toThrow(/configureWebGPU: /);
