@@ -43,6 +43,22 @@ export function mergeCopyDims(
 }
 
 /**
+ * For a merged copy whose destination is unit-stride innermost but whose
+ * source is not: the source's unit-stride dimension (a transpose), which
+ * copies go through in tiles; -1 when there is none.
+ *
+ * @internal
+ */
+export function transposedAxis(counts: readonly number[], src: readonly number[], dst: readonly number[]): number {
+  const last = counts.length - 1;
+  let tiled = -1;
+  if (last >= 1 && dst[last] === 1 && src[last] !== 1 && src[last] !== 0 && counts[last] >= 8) {
+    for (let k = 0; k < last; k++) if (src[k] === 1 && counts[k] >= 8) tiled = k;
+  }
+  return tiled;
+}
+
+/**
  * The collapsed view of a reduction over `axes`: size-1 dimensions dropped,
  * neighbours merged when both are reduced or both kept. Groups alternate
  * between reduced and kept; a tensor of one element gives no groups.

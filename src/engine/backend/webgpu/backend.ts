@@ -255,9 +255,11 @@ export class WebGPUBackend implements Backend<GpuData> {
     this.assertUsable('read');
     this.throwPendingErrors('read');
     const bytes = byteSize(size);
+    const checks = this.queueStatusCopy();
     if (size === 0) {
       // Nothing to copy, but a check queued before (an empty gather with a bad index) still reports here.
-      await this.readStatus();
+      this.flush();
+      await this.reportStatus(checks);
       return dtype === 'int32' ? new Int32Array(0) : dtype === 'bool' ? new Uint8Array(0) : new Float32Array(0);
     }
     const staging = this.stagingPool.acquire(bytes);
@@ -275,7 +277,7 @@ export class WebGPUBackend implements Backend<GpuData> {
     staging.buffer.unmap();
     this.stagingPool.release(staging);
     this.throwPendingErrors('read');
-    await this.readStatus();
+    await this.reportStatus(checks);
     if (dtype === 'int32') return new Int32Array(copy);
     if (dtype === 'bool') return Uint8Array.from(new Uint32Array(copy));
     return new Float32Array(copy);
@@ -306,19 +308,32 @@ export class WebGPUBackend implements Backend<GpuData> {
     return { status: this.status, code };
   }
 
-  private async readStatus(): Promise<void> {
-    if (!this.status || !this.statusStaging || this.checks.size === 0) return;
-    const staging = this.statusStaging.buffer;
-    if (staging.mapState !== 'unmapped') return;
+  /**
+   * When checks are pending, encodes a copy of the status words next to the
+   * work being flushed (same submit, no extra round trip) and returns the
+   * codes that copy covers.
+   */
+  private queueStatusCopy(): number[] | null {
+    if (!this.status || !this.statusStaging || this.checks.size === 0) return null;
+    // A concurrent read already has the staging buffer; it reports for both.
+    if (this.statusStaging.buffer.mapState !== 'unmapped') return null;
     this.copy(this.status, 0, this.statusStaging, 0, 16);
-    this.flush();
+    return [...this.checks.keys()];
+  }
+
+  /** Reads the status copied by `queueStatusCopy`: throws the first failed check, forgets the ones that passed. */
+  private async reportStatus(codes: number[] | null): Promise<void> {
+    if (!codes || !this.statusStaging) return;
+    const staging = this.statusStaging.buffer;
     await Promise.race([staging.mapAsync(MAP_READ_MODE, 0, 16), this.lostSignal]);
     const [code, position, value] = new Uint32Array(staging.getMappedRange(0, 16).slice(0));
     staging.unmap();
+    // Every check in `codes` ran before the copy; the ones queued since stay pending.
+    for (const c of codes) if (c !== code) this.checks.delete(c);
     if (code === 0) return;
-    this.clear(this.status);
     const describe = this.checks.get(code);
-    this.checks.clear();
+    this.checks.delete(code);
+    if (this.status) this.clear(this.status);
     throw describe ? describe(position, value | 0) : new DeviceError('webgpu: a kernel reported invalid data (an index out of range) in work queued long ago');
   }
 
@@ -491,10 +506,11 @@ export class WebGPUBackend implements Backend<GpuData> {
   /** Resolves when every submitted command has run. */
   async sync(): Promise<void> {
     this.assertUsable('sync');
+    const checks = this.queueStatusCopy();
     this.flush();
     await Promise.race([this.device.queue.onSubmittedWorkDone(), this.lostSignal]);
     this.throwPendingErrors('sync');
-    await this.readStatus();
+    await this.reportStatus(checks);
   }
 
   /** Destroys the device (tests of device loss; process exit). @internal */

@@ -16,7 +16,7 @@
 import { allocArray, type TypedArray } from '../../../dtype.js';
 import type { KernelTable } from '../../backend.js';
 import { sizeOf, stridesOf } from '../../../shape.js';
-import { broadcastPlan, mergeCopyDims, reversePlan, tilePlan } from '../../layout.js';
+import { broadcastPlan, mergeCopyDims, reversePlan, tilePlan, transposedAxis } from '../../layout.js';
 
 /** Runs shorter than this are copied element by element: `set` + `subarray` cost more than the loop. @internal */
 export const MIN_SET_RUN = 32;
@@ -66,10 +66,7 @@ function copyBlock(
   }
   const last = rank - 1;
   // A transpose: the source's unit-stride dimension is not the innermost one. Copy in tiles over those two.
-  let tiled = -1;
-  if (ds[last] === 1 && ss[last] !== 1 && ss[last] !== 0 && c[last] >= 8) {
-    for (let k = 0; k < last; k++) if (ss[k] === 1 && c[k] >= 8) tiled = k;
-  }
+  const tiled = transposedAxis(c, ss, ds);
   const outer: number[] = [];
   for (let k = 0; k < last; k++) if (k !== tiled) outer.push(k);
   const no = outer.length;

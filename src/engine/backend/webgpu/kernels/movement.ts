@@ -33,7 +33,7 @@ import type { KernelTable } from '../../backend.js';
 import { Uniforms, type WebGPUBackend } from '../backend.js';
 import type { GpuData } from '../pool.js';
 import { grid1d, storageType, WG } from '../wgsl.js';
-import { broadcastPlan, gatherGeometry, mergeCopyDims, positionOf, reversePlan, tilePlan } from '../../layout.js';
+import { broadcastPlan, gatherGeometry, mergeCopyDims, positionOf, reversePlan, tilePlan, transposedAxis } from '../../layout.js';
 
 /** Edge of the square tiles a transpose is copied in. */
 const TILE = 32;
@@ -167,10 +167,7 @@ export function copyBlock(
   const dtypes = same ? 'raw' : `${src.dtype}>${dst.dtype}`;
   const last = rank - 1;
   // A transpose: the source's unit-stride dimension is not the innermost one. Copy in tiles over those two.
-  let tiled = -1;
-  if (rank >= 2 && ds[last] === 1 && ss[last] !== 1 && ss[last] !== 0 && c[last] >= 8) {
-    for (let k = 0; k < last; k++) if (ss[k] === 1 && c[k] >= 8) tiled = k;
-  }
+  const tiled = transposedAxis(c, ss, ds);
   if (tiled >= 0) {
     const outer: number[] = [];
     for (let k = 0; k < last; k++) if (k !== tiled) outer.push(k);
