@@ -12,6 +12,7 @@ export { LaminarError, ShapeError, DTypeError, DeviceError, DisposedError, Value
 export { tidy, keep, dispose, type TensorContainer } from './memory/scope.js';
 export { memory, type MemoryInfo, type DeviceMemoryInfo } from './memory/tracker.js';
 export { setDevice, getDevice, withDevice, ready, registerBackend, getBackend, listDevices, getDeviceInfo, type BackendFactory } from './device.js';
+export { configureCpu, setNumThreads, getNumThreads, getCpuInfo, type CpuOptions, type CpuInfo } from './backend/wasm/runtime.js';
 export { configureWebGPU, type WebGPUOptions, type WebGPUDeviceInfo, type WebGPUBackendChoice } from './backend/webgpu/setup.js';
 export { WebGPUBackend, type WebGPUMemory } from './backend/webgpu/backend.js';
 export type { GpuData } from './backend/webgpu/pool.js';

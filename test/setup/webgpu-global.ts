@@ -3,6 +3,7 @@
  * created here and tells every test file (`inject('webgpu')`). Without one,
  * the WebGPU tests skip and this prints one line saying how to enable them;
  * with `LAMINAR_REQUIRE_WEBGPU=1` (set by `.ci/run`) the run fails instead.
+ * `LAMINAR_TEST_WEBGPU=0` skips them on purpose (CI's CPU-mode reruns).
  */
 import type { TestProject } from 'vitest/node';
 import { ready, getDeviceInfo } from '../../src/index.js';
@@ -16,6 +17,11 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<void> {
+  if (process.env.LAMINAR_TEST_WEBGPU === '0') {
+    console.log('WebGPU tests skipped: LAMINAR_TEST_WEBGPU=0');
+    project.provide('webgpu', false);
+    return;
+  }
   let available = false;
   let reason = '';
   try {

@@ -1,6 +1,12 @@
 /**
  * The conformance suite: every row of every family, on every available
- * backend; gradient rows on the CPU in float64 against finite differences.
+ * backend; gradient rows on the CPU in float64 against finite differences,
+ * and in float32 on every device against those float64 gradients.
+ *
+ * CI runs this file again under each CPU kernel mode: LAMINAR_WASM=0 (the
+ * TypeScript kernels), LAMINAR_RELAXED_SIMD=0|1 and LAMINAR_THREADS=1|2 with
+ * LAMINAR_PARALLEL_MIN_WORK=0 (so even the small rows here are split across
+ * threads). The mode in force is printed as the first row's name.
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import * as lm from '../../../src/index.js';
@@ -30,6 +36,17 @@ async function availableDevices(): Promise<string[]> {
 }
 
 const devices = await availableDevices();
+
+describe(`CPU kernels: ${JSON.stringify((({ wasm, relaxedSimd, threads }) => ({ wasm, relaxedSimd, threads }))(lm.getCpuInfo()))}`, () => {
+  it('match the mode the environment asks for', () => {
+    const info = lm.getCpuInfo();
+    const env = process.env;
+    if (env.LAMINAR_WASM === '0') expect(info.wasm).toBe(false);
+    if (env.LAMINAR_RELAXED_SIMD === '0') expect(info.relaxedSimd).toBe(false);
+    if (env.LAMINAR_RELAXED_SIMD === '1') expect(info.relaxedSimd).toBe(info.wasm);
+    if (env.LAMINAR_THREADS) expect(info.threads).toBe(info.wasm ? Number(env.LAMINAR_THREADS) : 1);
+  });
+});
 
 for (const device of devices) {
   describe(`conformance on ${device}`, () => {
@@ -96,7 +113,8 @@ describe('gradients (float64, central differences, CPU)', () => {
   }
 });
 
-for (const device of devices.filter((d) => d !== 'cpu')) {
+// Float32 gradients on every device, the CPU included: there they run the wasm SIMD kernels (when on), which the float64 rows above never reach.
+for (const device of devices) {
   describe(`gradients on ${device} (float32, against the CPU's float64 gradients)`, () => {
     for (const c of gradients) {
       it(`${c.op}: ${c.name}`, async () => {

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { allocArray, type DType, type TypedArray } from '../../dtype.js';
+import type { DType, TypedArray } from '../../dtype.js';
+import { cpuAlloc, cpuFree, heapFloat32 } from './alloc.js';
 import type { Backend, KernelTable, TensorInfo, TensorMeta } from '../backend.js';
 import type { ElementwiseProgram } from '../kernel-ir.js';
 import { runElementwise } from './elementwise.js';
@@ -37,9 +38,15 @@ export class CpuBackend implements Backend<TypedArray> {
     return true;
   }
 
-  /** Takes ownership of `values` (callers pass a fresh copy). */
+  /**
+   * Takes ownership of `values` (callers pass a fresh copy); float32 values
+   * are moved onto the wasm heap when it is on, so wasm kernels use them in place.
+   */
   upload(values: TypedArray, _dtype: DType): TypedArray {
-    return values;
+    const onHeap = values instanceof Float32Array ? heapFloat32(values.length) : null;
+    if (onHeap === null) return values;
+    onHeap.set(values);
+    return onHeap;
   }
 
   /** A copy of the values. */
@@ -52,12 +59,14 @@ export class CpuBackend implements Backend<TypedArray> {
     return data.slice();
   }
 
-  /** Forgets the array: the garbage collector frees it once no kernel holds it. */
-  free(_data: TypedArray, _dtype: DType, _size: number): void {}
+  /** Returns wasm heap blocks to the heap; other arrays are left to the garbage collector. */
+  free(data: TypedArray, _dtype: DType, _size: number): void {
+    cpuFree(data);
+  }
 
   /** Runs a generated elementwise loop. */
   elementwise(program: ElementwiseProgram, inputs: readonly TensorInfo<TypedArray>[], params: Readonly<Record<string, number>>, output: TensorMeta): TypedArray {
-    const out = allocArray(output.dtype, sizeOf(output.shape));
+    const out = cpuAlloc(output.dtype, sizeOf(output.shape));
     runElementwise(program, inputs, params as Record<string, number>, out, output.shape, output.dtype);
     return out;
   }

@@ -363,6 +363,79 @@ export class FunctionBuilder {
   f32x4RelaxedMadd(): this {
     return this.simd(0x105);
   }
+
+  // ---- elementwise kernels (ew-*.ts): f64 scalar/SIMD, rounding, constants ----
+  /** `f64.const`. */
+  f64(v: number): this {
+    this.code.push(0x44);
+    const b = new Uint8Array(new Float64Array([v]).buffer);
+    for (const x of b) this.code.push(x);
+    return this;
+  }
+  /** `v128.const` from 16 little-endian bytes. */
+  v128Const(bytes: ArrayLike<number>): this {
+    this.simd(0x0c);
+    for (let i = 0; i < 16; i++) this.code.push(bytes[i] & 0xff);
+    return this;
+  }
+  /** `f32x4` constant with four equal lanes (`v128.const`). */
+  f32x4Const(v: number): this {
+    return this.v128Const(new Uint8Array(new Float32Array([v, v, v, v]).buffer));
+  }
+  /** `f64x2` constant with two equal lanes (`v128.const`). */
+  f64x2Const(v: number): this {
+    return this.v128Const(new Uint8Array(new Float64Array([v, v]).buffer));
+  }
+  /** `f64.eq`. */ f64Eq(): this { return this.op(0x61); }
+  /** `f64.ne`. */ f64Ne(): this { return this.op(0x62); }
+  /** `f64.lt`. */ f64Lt(): this { return this.op(0x63); }
+  /** `f64.gt`. */ f64Gt(): this { return this.op(0x64); }
+  /** `f64.le`. */ f64Le(): this { return this.op(0x65); }
+  /** `f64.ge`. */ f64Ge(): this { return this.op(0x66); }
+  /** `f32.ceil`. */ f32Ceil(): this { return this.op(0x8d); }
+  /** `f32.floor`. */ f32Floor(): this { return this.op(0x8e); }
+  /** `f32.nearest` (round half to even). */ f32Nearest(): this { return this.op(0x90); }
+  /** `f64.abs`. */ f64Abs(): this { return this.op(0x99); }
+  /** `f64.neg`. */ f64Neg(): this { return this.op(0x9a); }
+  /** `f64.ceil`. */ f64Ceil(): this { return this.op(0x9b); }
+  /** `f64.floor`. */ f64Floor(): this { return this.op(0x9c); }
+  /** `f64.nearest` (round half to even). */ f64Nearest(): this { return this.op(0x9e); }
+  /** `f64.sqrt`. */ f64Sqrt(): this { return this.op(0x9f); }
+  /** `f64.min` (NaN-propagating). */ f64Min(): this { return this.op(0xa4); }
+  /** `f64.max` (NaN-propagating). */ f64Max(): this { return this.op(0xa5); }
+  /** `f64x2.splat`. */ f64x2Splat(): this { return this.simd(0x14); }
+  /** `f64x2.extract_lane`. */
+  f64x2ExtractLane(lane: number): this {
+    return this.simd(0x21).op(lane);
+  }
+  /** `f64x2.replace_lane`. */
+  f64x2ReplaceLane(lane: number): this {
+    return this.simd(0x22).op(lane);
+  }
+  /** `f64x2.eq`. */ f64x2Eq(): this { return this.simd(0x47); }
+  /** `f64x2.ne`. */ f64x2Ne(): this { return this.simd(0x48); }
+  /** `f64x2.lt`. */ f64x2Lt(): this { return this.simd(0x49); }
+  /** `f64x2.gt`. */ f64x2Gt(): this { return this.simd(0x4a); }
+  /** `f64x2.le`. */ f64x2Le(): this { return this.simd(0x4b); }
+  /** `f64x2.ge`. */ f64x2Ge(): this { return this.simd(0x4c); }
+  /** `f32x4.demote_f64x2_zero`: two doubles rounded into the low lanes. */ f32x4DemoteF64x2Zero(): this { return this.simd(0x5e); }
+  /** `f64x2.promote_low_f32x4`: the two low floats widened. */ f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }
+  /** `f32x4.ceil`. */ f32x4Ceil(): this { return this.simd(0x67); }
+  /** `f32x4.floor`. */ f32x4Floor(): this { return this.simd(0x68); }
+  /** `f32x4.nearest` (round half to even). */ f32x4Nearest(): this { return this.simd(0x6a); }
+  /** `f64x2.ceil`. */ f64x2Ceil(): this { return this.simd(0x74); }
+  /** `f64x2.floor`. */ f64x2Floor(): this { return this.simd(0x75); }
+  /** `f64x2.nearest` (round half to even). */ f64x2Nearest(): this { return this.simd(0x94); }
+  /** `f64x2.abs`. */ f64x2Abs(): this { return this.simd(0xec); }
+  /** `f64x2.neg`. */ f64x2Neg(): this { return this.simd(0xed); }
+  /** `f64x2.sqrt`. */ f64x2Sqrt(): this { return this.simd(0xef); }
+  /** `f64x2.add`. */ f64x2Add(): this { return this.simd(0xf0); }
+  /** `f64x2.sub`. */ f64x2Sub(): this { return this.simd(0xf1); }
+  /** `f64x2.mul`. */ f64x2Mul(): this { return this.simd(0xf2); }
+  /** `f64x2.div`. */ f64x2Div(): this { return this.simd(0xf3); }
+  /** `f64x2.min` (NaN-propagating). */ f64x2Min(): this { return this.simd(0xf4); }
+  /** `f64x2.max` (NaN-propagating). */ f64x2Max(): this { return this.simd(0xf5); }
+  // ---- end of the elementwise block ----
 }
 
 /** One function of a module under construction. */

@@ -47,6 +47,8 @@ export class WasmHeap {
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   private current: ArrayBufferLike;
   private argTop = ARGS_BASE;
+  /** Addresses of blocks handed out and not freed (guards against a double free). */
+  private readonly live = new Set<number>();
   /** Bytes in blocks handed out and not freed. */
   usedBytes = 0;
   /** Bytes in blocks on the free lists. */
@@ -95,7 +97,9 @@ export class WasmHeap {
       this.reused++;
       this.freeBytes -= size;
       this.usedBytes += size;
-      return list.pop()!;
+      const reusedAt = list.pop()!;
+      this.live.add(reusedAt);
+      return reusedAt;
     }
     const offset = this.top;
     const end = offset + size;
@@ -119,11 +123,16 @@ export class WasmHeap {
     }
     this.top = end;
     this.usedBytes += size;
+    this.live.add(offset);
     return offset;
   }
 
-  /** Returns a block to its free list. */
-  free(offset: number, bytes: number): void {
+  /**
+   * Returns a block to its free list. A block that is not live (freed
+   * twice, or never handed out) is ignored and false returned.
+   */
+  free(offset: number, bytes: number): boolean {
+    if (!this.live.delete(offset)) return false;
     const size = blockClass(Math.max(1, bytes));
     let list = this.freeLists.get(size);
     if (!list) {
@@ -133,6 +142,12 @@ export class WasmHeap {
     list.push(offset);
     this.usedBytes -= size;
     this.freeBytes += size;
+    return true;
+  }
+
+  /** Live blocks. */
+  get liveBlocks(): number {
+    return this.live.size;
   }
 
   /** A float32 view of `length` elements at `offset`. */

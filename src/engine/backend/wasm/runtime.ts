@@ -111,7 +111,17 @@ function parseThreadsEnv(): number | undefined {
   return n;
 }
 
+function parseMinWorkEnv(): number | undefined {
+  const v = env().LAMINAR_PARALLEL_MIN_WORK;
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new ValueError(`LAMINAR_PARALLEL_MIN_WORK: expected a non-negative number, got '${v}'`);
+  return n;
+}
+
 const settings = {
+  /** Below this much work (multiply-adds) a kernel runs as one task; undefined: each kernel's own measured threshold. */
+  minParallelWork: parseMinWorkEnv(),
   wasm: parseBoolEnv('LAMINAR_WASM') ?? true,
   relaxed: ((): boolean | 'auto' => parseBoolEnv('LAMINAR_RELAXED_SIMD') ?? 'auto')(),
   threads: parseThreadsEnv() ?? coreCount(),
@@ -215,6 +225,16 @@ export class WasmRuntime {
     this.relaxed = relaxed;
     this.module = this.compile(relaxed);
     this.exports = this.instantiate(this.module);
+  }
+
+  /**
+   * The work (multiply-adds) below which a kernel should run as one task:
+   * `measured` (the kernel's own threshold) unless tests forced another
+   * with LAMINAR_PARALLEL_MIN_WORK (0 splits every kernel, so small
+   * conformance rows exercise the threaded paths).
+   */
+  minParallelWork(measured: number): number {
+    return settings.minParallelWork ?? measured;
   }
 
   /** Threads a parallel kernel may use now (1 without a shared memory). */

@@ -7,7 +7,8 @@
  * @internal
  * @module
  */
-import { allocArray, type TypedArray } from '../../../dtype.js';
+import type { TypedArray } from '../../../dtype.js';
+import { cpuAlloc } from '../alloc.js';
 import { ValueError } from '../../../errors.js';
 import type { KernelTable } from '../../backend.js';
 import { sizeOf } from '../../../shape.js';
@@ -19,7 +20,7 @@ import { gatherGeometry, positionOf } from '../../layout.js';
 /** @internal */
 export const gatherKernels: KernelTable<TypedArray> = {
   gather: ([x, indices], { axis, batchDims }, [out]) => {
-    const y = allocArray(out.dtype, sizeOf(out.shape));
+    const y = cpuAlloc(out.dtype, sizeOf(out.shape));
     const { batch, outer, axisSize, inner, numIndices } = gatherGeometry(x.shape, indices.shape, axis, batchDims);
     const idx = indices.data;
     for (let i = 0; i < idx.length; i++) {
@@ -60,7 +61,7 @@ export const gatherKernels: KernelTable<TypedArray> = {
   },
 
   unsortedSegmentSum: ([data, segmentIds], { numSegments, axis, batchDims }, [out]) => {
-    const y = allocArray(out.dtype, sizeOf(out.shape));
+    const y = cpuAlloc(out.dtype, sizeOf(out.shape));
     const { batch, outer, inner, numIndices } = gatherGeometry(out.shape, segmentIds.shape, axis, batchDims);
     const ids = segmentIds.data;
     for (let i = 0; i < ids.length; i++) {

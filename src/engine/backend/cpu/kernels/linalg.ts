@@ -5,7 +5,8 @@
  * @internal
  * @module
  */
-import { allocArray, type TypedArray } from '../../../dtype.js';
+import type { TypedArray } from '../../../dtype.js';
+import { cpuAlloc } from '../alloc.js';
 import type { KernelTable } from '../../backend.js';
 import { sizeOf } from '../../../shape.js';
 import { matMulKernel, type NumericArray } from './matmul.js';
@@ -50,7 +51,7 @@ export const linalgKernels: KernelTable<TypedArray> = {
     const k = transposeA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
     const batchDims = out.shape.slice(0, -2);
     const batch = sizeOf(batchDims);
-    const y = allocArray(out.dtype, sizeOf(out.shape)) as NumericArray;
+    const y = cpuAlloc(out.dtype, sizeOf(out.shape)) as NumericArray;
     matMulKernel(a.data as NumericArray, b.data as NumericArray, y, {
       m,
       n,

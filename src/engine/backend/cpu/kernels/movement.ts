@@ -13,7 +13,8 @@
  * @internal
  * @module
  */
-import { allocArray, type TypedArray } from '../../../dtype.js';
+import type { TypedArray } from '../../../dtype.js';
+import { cpuAlloc } from '../alloc.js';
 import type { KernelTable } from '../../backend.js';
 import { sizeOf, stridesOf } from '../../../shape.js';
 import { broadcastPlan, mergeCopyDims, reversePlan, tilePlan, transposedAxis } from '../../layout.js';
@@ -106,28 +107,28 @@ function offsetOf(begin: readonly number[], strides: readonly number[]): number 
 /** @internal */
 export const movementKernels: KernelTable<TypedArray> = {
   transpose: ([x], { perm }, [out]) => {
-    const y = allocArray(out.dtype, sizeOf(out.shape));
+    const y = cpuAlloc(out.dtype, sizeOf(out.shape));
     const xs = stridesOf(x.shape);
     copyBlock(x.data, 0, perm.map((p) => xs[p]), y, 0, stridesOf(out.shape), out.shape);
     return [y];
   },
 
   slice: ([x], { begin, size }, [out]) => {
-    const y = allocArray(out.dtype, sizeOf(out.shape));
+    const y = cpuAlloc(out.dtype, sizeOf(out.shape));
     const xs = stridesOf(x.shape);
     copyBlock(x.data, offsetOf(begin, xs), xs, y, 0, stridesOf(size), size);
     return [y];
   },
 
   stridedSlice: ([x], { begin, strides, sizes }, [out]) => {
-    const y = allocArray(out.dtype, sizeOf(out.shape));
+    const y = cpuAlloc(out.dtype, sizeOf(out.shape));
     const xs = stridesOf(x.shape);
     copyBlock(x.data, offsetOf(begin, xs), xs.map((s, i) => s * strides[i]), y, 0, stridesOf(sizes), sizes);
     return [y];
   },
 
   stridedSliceGrad: ([dy], { shape, begin, strides, sizes }, [out]) => {
-    const dx = allocArray(out.dtype, sizeOf(shape));
+    const dx = cpuAlloc(out.dtype, sizeOf(shape));
     const xs = stridesOf(shape);
     // Strided selections never hit an element twice, so the transpose is a plain scatter.
     copyBlock(dy.data, 0, stridesOf(sizes), dx, offsetOf(begin, xs), xs.map((s, i) => s * strides[i]), sizes);
@@ -135,7 +136,7 @@ export const movementKernels: KernelTable<TypedArray> = {
   },
 
   concat: (inputs, { axis }, [out]) => {
-    const y = allocArray(out.dtype, sizeOf(out.shape));
+    const y = cpuAlloc(out.dtype, sizeOf(out.shape));
     const ys = stridesOf(out.shape);
     let offset = 0;
     for (const x of inputs) {
@@ -146,7 +147,7 @@ export const movementKernels: KernelTable<TypedArray> = {
   },
 
   pad: ([x], { paddings, constantValue }, [out]) => {
-    const y = allocArray(out.dtype, sizeOf(out.shape));
+    const y = cpuAlloc(out.dtype, sizeOf(out.shape));
     if (constantValue !== 0) y.fill(constantValue);
     const ys = stridesOf(out.shape);
     copyBlock(x.data, 0, stridesOf(x.shape), y, offsetOf(paddings.map((p) => p[0]), ys), ys, x.shape);
@@ -154,7 +155,7 @@ export const movementKernels: KernelTable<TypedArray> = {
   },
 
   reverse: ([x], { axes }, [out]) => {
-    const y = allocArray(out.dtype, sizeOf(out.shape));
+    const y = cpuAlloc(out.dtype, sizeOf(out.shape));
     if (x.size === 0) return [y];
     const p = reversePlan(x.shape, axes);
     copyBlock(x.data, p.srcOffset, p.src, y, 0, p.dst, p.counts);
@@ -162,14 +163,14 @@ export const movementKernels: KernelTable<TypedArray> = {
   },
 
   tile: ([x], { reps }, [out]) => {
-    const y = allocArray(out.dtype, sizeOf(out.shape));
+    const y = cpuAlloc(out.dtype, sizeOf(out.shape));
     const p = tilePlan(x.shape, out.shape, reps);
     copyBlock(x.data, p.srcOffset, p.src, y, 0, p.dst, p.counts);
     return [y];
   },
 
   broadcastTo: ([x], { shape }, [out]) => {
-    const y = allocArray(out.dtype, sizeOf(shape));
+    const y = cpuAlloc(out.dtype, sizeOf(shape));
     const p = broadcastPlan(x.shape, shape);
     copyBlock(x.data, p.srcOffset, p.src, y, 0, p.dst, p.counts);
     return [y];

@@ -8,7 +8,8 @@
  * @internal
  * @module
  */
-import { allocArray, type TypedArray } from '../../../dtype.js';
+import type { TypedArray } from '../../../dtype.js';
+import { cpuAlloc } from '../alloc.js';
 import { sizeOf } from '../../../shape.js';
 import type { KernelTable, TensorMeta } from '../../backend.js';
 import {
@@ -24,7 +25,7 @@ import { avgPoolBackpropKernel, avgPoolKernel, maxPoolBackpropKernel, maxPoolKer
 
 /** A new output buffer; the op's inference rule guarantees a float dtype. */
 function floatOut(meta: TensorMeta): FloatArray {
-  return allocArray(meta.dtype, sizeOf(meta.shape)) as FloatArray;
+  return cpuAlloc(meta.dtype, sizeOf(meta.shape)) as FloatArray;
 }
 
 const f = (data: TypedArray): FloatArray => data as FloatArray;

@@ -7,7 +7,8 @@
  * @internal
  * @module
  */
-import { allocArray, type TypedArray } from '../../../dtype.js';
+import type { TypedArray } from '../../../dtype.js';
+import { cpuAlloc } from '../alloc.js';
 import { fillNormal, fillTruncatedNormal, fillUniform } from '../../../random.js';
 import { sizeOf } from '../../../shape.js';
 import type { KernelTable } from '../../backend.js';
@@ -15,17 +16,17 @@ import type { KernelTable } from '../../backend.js';
 /** @internal */
 export const randomKernels: KernelTable<TypedArray> = {
   randomUniform: (_inputs, { key, minval, maxval }, [out]) => {
-    const values = allocArray(out.dtype, sizeOf(out.shape)) as Float32Array | Float64Array | Int32Array;
+    const values = cpuAlloc(out.dtype, sizeOf(out.shape)) as Float32Array | Float64Array | Int32Array;
     fillUniform(values, key, minval, maxval);
     return [values];
   },
   randomNormal: (_inputs, { key, mean, stdDev }, [out]) => {
-    const values = allocArray(out.dtype, sizeOf(out.shape)) as Float32Array | Float64Array;
+    const values = cpuAlloc(out.dtype, sizeOf(out.shape)) as Float32Array | Float64Array;
     fillNormal(values, key, mean, stdDev);
     return [values];
   },
   truncatedNormal: (_inputs, { key, mean, stdDev }, [out]) => {
-    const values = allocArray(out.dtype, sizeOf(out.shape)) as Float32Array | Float64Array;
+    const values = cpuAlloc(out.dtype, sizeOf(out.shape)) as Float32Array | Float64Array;
     fillTruncatedNormal(values, key, mean, stdDev);
     return [values];
   },
