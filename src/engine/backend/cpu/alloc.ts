@@ -12,6 +12,14 @@ import { allocArray, type DType, type TypedArray } from '../../dtype.js';
 import { getRuntime, heapOf } from '../wasm/runtime.js';
 
 /**
+ * Float32 arrays smaller than this stay ordinary arrays: a wasm kernel
+ * copies them in for next to nothing, and the garbage collector frees them
+ * even when a tensor is never disposed.
+ * @internal
+ */
+export const HEAP_MIN_ELEMENTS = 256;
+
+/**
  * A zero-filled float32 array of `size` elements, on the wasm heap when
  * possible.
  * @internal
@@ -25,12 +33,13 @@ export function allocFloat32(size: number): Float32Array {
 
 /**
  * A float32 array of `size` elements on the wasm heap with arbitrary
- * contents, or null when the heap is off, not shared, or full.
+ * contents, or null when it is small, or the heap is off, not shared, or full.
  * @internal
  */
 export function heapFloat32(size: number): Float32Array | null {
+  if (size < HEAP_MIN_ELEMENTS) return null;
   const rt = getRuntime();
-  if (rt === null || !rt.shared || size <= 0) return null;
+  if (rt === null || !rt.shared) return null;
   const addr = rt.heap.alloc(size * 4);
   return addr < 0 ? null : rt.heap.f32(addr, size);
 }
