@@ -118,11 +118,13 @@ export async function loadPeers(opts: { tfjs: boolean; others: boolean }): Promi
       warn('@jax-js/jax', e);
     }
     try {
-      const out = runNumpy({ task: 'info' }, 60_000, 'python3') as { version: string; blas: string; threads: number | null };
-      peers.python = 'python3';
-      peers.info.numpy = `numpy ${out.version} (${out.blas}${out.threads ? `, ${out.threads} threads` : ''}) via python3; backward passes hand-written`;
+      // BENCH_PYTHON picks another interpreter (default python3).
+      const python = process.env.BENCH_PYTHON || 'python3';
+      const out = runNumpy({ task: 'info' }, 60_000, python) as { version: string; blas: string; threads: number | null };
+      peers.python = python;
+      peers.info.numpy = `numpy ${out.version} (${out.blas}${out.threads ? `, ${out.threads} threads` : ''}) via ${python}; backward passes hand-written`;
     } catch (e) {
-      warn('numpy (python3 -c "import numpy")', e);
+      warn(`numpy (${process.env.BENCH_PYTHON || 'python3'} -c 'import numpy')`, e);
     }
   }
   return peers;
@@ -193,6 +195,7 @@ elif task == 'M':
     b = rng.standard_normal((n, n), dtype=np.float32)
     res['ms'] = timed(lambda: a @ b, t['reps'], 2)
 elif task in ('W1', 'W2'):
+    res['loadedRssMB'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rng = np.random.default_rng(2)
     f32 = np.float32
     if task == 'W1':

@@ -44,6 +44,9 @@ const initialChunk = convTuning.colChunkBytes;
 
 afterEach(() => {
   convTuning.colChunkBytes = initialChunk;
+  convTuning.direct = 'auto';
+  convTuning.dwTasks = 0;
+  convTuning.dwSubBandRows = 0;
 });
 afterAll(() => {
   configureCpu({ relaxedSimd: 'auto' });
@@ -102,23 +105,50 @@ interface Config {
   threads: number;
   heap: boolean;
   chunkBytes?: number;
+  /** The direct kernels (no patches): forced on or off, or chosen by shape (default). */
+  direct?: boolean | 'auto';
+  /** Filter gradient's direct kernel: tasks (partials) and rows per sub-band (0: by size). */
+  dwTasks?: number;
+  subBandRows?: number;
 }
 
 function configure(c: Config): WasmRuntime {
   configureCpu({ relaxedSimd: c.relaxed });
   setNumThreads(c.threads);
   convTuning.colChunkBytes = c.chunkBytes ?? initialChunk;
+  convTuning.direct = c.direct ?? 'auto';
+  convTuning.dwTasks = c.dwTasks ?? 0;
+  convTuning.dwSubBandRows = c.subBandRows ?? 0;
   const rt = getRuntime()!;
   expect(rt.relaxed).toBe(c.relaxed);
   return rt;
 }
 
+/** The operands and the float64 reference (and Σ|terms| for real data), memoised: the W4 references take a while. */
+const references = new Map<string, { a: Float32Array; b: Float32Array; outLen: number; n: number; want: Float64Array; mag: Float64Array | null }>();
+function reference(op: Op, g: Conv2DGeometry, seed: number, ints: boolean) {
+  const key = `${op} ${JSON.stringify(g)} ${seed} ${ints}`;
+  let r = references.get(key);
+  if (!r) {
+    const { a, b, outLen, n } = operands(op, g, seed, ints);
+    const want = new Float64Array(outLen);
+    tsKernel(op)(f64(a), f64(b), want, g);
+    let mag: Float64Array | null = null;
+    if (!ints) {
+      mag = new Float64Array(outLen);
+      tsKernel(op)(abs64(a), abs64(b), mag, g);
+    }
+    r = { a, b, outLen, n, want, mag };
+    if (references.size > 8) references.clear();
+    references.set(key, r);
+  }
+  return r;
+}
+
 /** Runs `op` in wasm under `c` and checks it against the float64 TypeScript kernel. */
 function check(op: Op, g: Conv2DGeometry, c: Config, ints: boolean, seed = 7): void {
   const rt = configure(c);
-  const { a, b, outLen, n } = operands(op, g, seed, ints);
-  const want = new Float64Array(outLen);
-  tsKernel(op)(f64(a), f64(b), want, g);
+  const { a, b, outLen, n, want, mag } = reference(op, g, seed, ints);
   const frees: (() => void)[] = [];
   let got: Float32Array;
   try {
@@ -145,15 +175,11 @@ function check(op: Op, g: Conv2DGeometry, c: Config, ints: boolean, seed = 7): v
     }
     return;
   }
-  const mag = new Float64Array(outLen);
-  const absA = abs64(a);
-  const absB = abs64(b);
-  tsKernel(op)(absA, absB, mag, g);
   const gamma = (n * U) / (1 - n * U);
   for (let i = 0; i < outLen; i++) {
     const err = Math.abs(got[i] - want[i]);
-    const tol = gamma * mag[i] + U * Math.abs(want[i]) + 1e-30;
-    if (!(err <= tol)) expect.fail(`${label}: element ${i} is ${got[i]}, want ${want[i]} (err ${err} > tol ${tol}, Σ|terms| ${mag[i]})`);
+    const tol = gamma * mag![i] + U * Math.abs(want[i]) + 1e-30;
+    if (!(err <= tol)) expect.fail(`${label}: element ${i} is ${got[i]}, want ${want[i]} (err ${err} > tol ${tol}, Σ|terms| ${mag![i]})`);
   }
 }
 
@@ -184,6 +210,8 @@ for (const relaxed of [true, false]) {
     for (const heap of [true, false]) CONFIGS.push({ relaxed, threads, heap });
   }
 }
+/** Every op also runs with the direct kernels forced on and off. */
+const configsFor = (_op: Op): Config[] => CONFIGS.flatMap((c) => [{ ...c, direct: true }, { ...c, direct: false }]);
 
 describe.skipIf(rt0 === null)('wasm conv2d kernels', () => {
   it('runs with relaxed SIMD available (Node 20 flag)', () => {
@@ -195,15 +223,19 @@ describe.skipIf(rt0 === null)('wasm conv2d kernels', () => {
     const g = conv2dGeometry('conv2d', xs, fs, strides, pad, dil, 'conv');
     for (const op of OPS) {
       it(`${op}: ${name}, exact on integers`, () => {
-        for (const c of CONFIGS) check(op, g, c, true);
-        // Chunks of one output row, and of a few rows that straddle images.
+        for (const c of configsFor(op)) check(op, g, c, true);
+        // Chunks (and filter-gradient bands and sub-bands) of one output
+        // row, and of a few rows that straddle images.
         const rowBytes = g.outWidth * g.filterHeight * g.filterWidth * g.inChannels * 4;
-        check(op, g, { relaxed: true, threads: 2, heap: true, chunkBytes: 1 }, true);
-        check(op, g, { relaxed: false, threads: 1, heap: false, chunkBytes: rowBytes * Math.max(1, g.outHeight - 1) }, true);
+        const few = Math.max(1, g.outHeight - 1);
+        for (const direct of [true, false]) {
+          check(op, g, { relaxed: true, threads: 2, heap: true, chunkBytes: 1, direct, dwTasks: g.batch * g.outHeight, subBandRows: 1 }, true);
+          check(op, g, { relaxed: false, threads: 1, heap: false, chunkBytes: rowBytes * few, direct, dwTasks: 3, subBandRows: few }, true);
+        }
       });
       it(`${op}: ${name}, real data within the float32 dot-product bound`, () => {
-        for (const c of CONFIGS) check(op, g, c, false, 11);
-        check(op, g, { relaxed: true, threads: 2, heap: false, chunkBytes: 1 }, false, 11);
+        for (const c of configsFor(op)) check(op, g, c, false, 11);
+        check(op, g, { relaxed: true, threads: 2, heap: false, chunkBytes: 1, dwTasks: 3, subBandRows: 2 }, false, 11);
       });
     }
   }
@@ -219,6 +251,8 @@ describe.skipIf(rt0 === null)('wasm conv2d kernels', () => {
       it(`${op}: ${name}`, () => {
         check(op, g, { relaxed: true, threads: 2, heap: true }, true);
         check(op, g, { relaxed: false, threads: 1, heap: false }, false);
+        check(op, g, { relaxed: false, threads: 2, heap: true, direct: true }, true);
+        check(op, g, { relaxed: true, threads: 1, heap: true, direct: false }, false);
       });
     }
   }
@@ -259,6 +293,30 @@ describe.skipIf(rt0 === null)('wasm conv2d kernels', () => {
       expect(Array.from(got)).toEqual(Array.from(want));
     } finally {
       spy.mockRestore();
+    }
+  });
+
+  it("falls back when the GEMM cannot get its scratch space, after staging succeeded", () => {
+    const rt = configure({ relaxed: true, threads: 1, heap: false, direct: false });
+    const g = conv2dGeometry('conv2d', [2, 6, 6, 3], [3, 3, 3, 4], 1, 'same', 1, 'conv');
+    const real = rt.heap.alloc.bind(rt.heap);
+    for (const op of OPS) {
+      // Staging takes at most 4 blocks (columns + 3 arrays); the GEMM's come after.
+      let calls = 0;
+      const spy = vi.spyOn(rt.heap, 'alloc').mockImplementation((bytes: number) => (++calls > 4 ? -1 : real(bytes)));
+      try {
+        const used = rt.heap.usedBytes;
+        const { a, b, outLen } = operands(op, g, 5, true);
+        const want = new Float64Array(outLen);
+        tsKernel(op)(f64(a), f64(b), want, g);
+        const got = new Float32Array(outLen).fill(12345.5);
+        wasmKernel(op)(rt, a, b, got, g);
+        expect(calls, op).toBeGreaterThan(4);
+        expect(rt.heap.usedBytes).toBe(used);
+        expect(Array.from(got)).toEqual(Array.from(want));
+      } finally {
+        spy.mockRestore();
+      }
     }
   });
 

@@ -12,6 +12,8 @@ import type { Backend, KernelTable, TensorInfo, TensorMeta } from '../backend.js
 import type { ElementwiseProgram } from '../kernel-ir.js';
 import { runElementwise } from './elementwise.js';
 import { cpuKernels } from './kernels/index.js';
+import { getRuntime } from '../wasm/runtime.js';
+import { wasmElementwise } from '../wasm/elementwise.js';
 import { sizeOf } from '../../shape.js';
 
 /**
@@ -66,7 +68,18 @@ export class CpuBackend implements Backend<TypedArray> {
 
   /** Runs a generated elementwise loop. */
   elementwise(program: ElementwiseProgram, inputs: readonly TensorInfo<TypedArray>[], params: Readonly<Record<string, number>>, output: TensorMeta): TypedArray {
-    const out = cpuAlloc(output.dtype, sizeOf(output.shape));
+    const size = sizeOf(output.shape);
+    if (output.dtype === 'float32') {
+      const rt = getRuntime();
+      if (rt !== null) {
+        // Every element is written, so a heap block needs no zero fill.
+        const out = heapFloat32(size) ?? new Float32Array(size);
+        if (wasmElementwise(rt, program, inputs, params, out, output.shape)) return out;
+        runElementwise(program, inputs, params as Record<string, number>, out, output.shape, output.dtype);
+        return out;
+      }
+    }
+    const out = cpuAlloc(output.dtype, size);
     runElementwise(program, inputs, params as Record<string, number>, out, output.shape, output.dtype);
     return out;
   }

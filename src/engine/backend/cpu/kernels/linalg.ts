@@ -1,6 +1,7 @@
 /**
  * CPU kernels: linalg family. matMul maps its (broadcast) batch dimensions
- * to per-matrix offsets and hands the multiply to `matMulKernel`.
+ * to per-matrix offsets and hands the multiply to `wasmMatMul` (float32,
+ * wasm on) or `matMulKernel`.
  *
  * @internal
  * @module
@@ -9,7 +10,9 @@ import type { TypedArray } from '../../../dtype.js';
 import { cpuAlloc } from '../alloc.js';
 import type { KernelTable } from '../../backend.js';
 import { sizeOf } from '../../../shape.js';
-import { matMulKernel, type NumericArray } from './matmul.js';
+import { matMulKernel, type MatMulArgs, type NumericArray } from './matmul.js';
+import { getRuntime } from '../../wasm/runtime.js';
+import { wasmMatMul } from '../../wasm/matmul.js';
 
 /**
  * The element offset of the operand's matrix for each output batch index,
@@ -52,7 +55,7 @@ export const linalgKernels: KernelTable<TypedArray> = {
     const batchDims = out.shape.slice(0, -2);
     const batch = sizeOf(batchDims);
     const y = cpuAlloc(out.dtype, sizeOf(out.shape)) as NumericArray;
-    matMulKernel(a.data as NumericArray, b.data as NumericArray, y, {
+    const args: MatMulArgs = {
       m,
       n,
       k,
@@ -61,7 +64,11 @@ export const linalgKernels: KernelTable<TypedArray> = {
       batch,
       aOffsets: batchOffsets(a.shape, batchDims, batch),
       bOffsets: batchOffsets(b.shape, batchDims, batch),
-    });
+    };
+    // float32 runs the wasm SIMD GEMM when the runtime is on; float64 and int32 (and wasm off) the TypeScript one.
+    const rt = y instanceof Float32Array && a.data instanceof Float32Array && b.data instanceof Float32Array ? getRuntime() : null;
+    if (rt) wasmMatMul(rt, a.data as Float32Array, b.data as Float32Array, y as Float32Array, args);
+    else matMulKernel(a.data as NumericArray, b.data as NumericArray, y, args);
     return [y];
   },
 };

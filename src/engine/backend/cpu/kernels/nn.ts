@@ -21,6 +21,8 @@ import {
   depthwiseConv2dKernel,
   type FloatArray,
 } from './conv.js';
+import { getRuntime } from '../../wasm/runtime.js';
+import { wasmConv2d, wasmConv2dBackpropFilter, wasmConv2dBackpropInput } from '../../wasm/conv.js';
 import { avgPoolBackpropKernel, avgPoolKernel, maxPoolBackpropKernel, maxPoolKernel } from './pool.js';
 
 /** A new output buffer; the op's inference rule guarantees a float dtype. */
@@ -30,21 +32,29 @@ function floatOut(meta: TensorMeta): FloatArray {
 
 const f = (data: TypedArray): FloatArray => data as FloatArray;
 
+/** Whether a float32 conv runs on the wasm kernels (all three arrays float32 and the runtime on). */
+function wasmFloat32(a: TypedArray, b: TypedArray, out: TypedArray): boolean {
+  return out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array && getRuntime() !== null;
+}
+
 /** @internal */
 export const nnKernels: KernelTable<TypedArray> = {
   conv2d: ([x, filter], g, [out]) => {
     const y = floatOut(out);
-    conv2dKernel(f(x.data), f(filter.data), y, g);
+    if (wasmFloat32(x.data, filter.data, y)) wasmConv2d(getRuntime()!, x.data as Float32Array, filter.data as Float32Array, y as Float32Array, g);
+    else conv2dKernel(f(x.data), f(filter.data), y, g);
     return [y];
   },
   conv2dBackpropInput: ([dy, filter], g, [out]) => {
     const dx = floatOut(out);
-    conv2dBackpropInputKernel(f(dy.data), f(filter.data), dx, g);
+    if (wasmFloat32(dy.data, filter.data, dx)) wasmConv2dBackpropInput(getRuntime()!, dy.data as Float32Array, filter.data as Float32Array, dx as Float32Array, g);
+    else conv2dBackpropInputKernel(f(dy.data), f(filter.data), dx, g);
     return [dx];
   },
   conv2dBackpropFilter: ([x, dy], g, [out]) => {
     const dw = floatOut(out);
-    conv2dBackpropFilterKernel(f(x.data), f(dy.data), dw, g);
+    if (wasmFloat32(x.data, dy.data, dw)) wasmConv2dBackpropFilter(getRuntime()!, x.data as Float32Array, dy.data as Float32Array, dw as Float32Array, g);
+    else conv2dBackpropFilterKernel(f(x.data), f(dy.data), dw, g);
     return [dw];
   },
   depthwiseConv2d: ([x, filter], g, [out]) => {

@@ -26,6 +26,9 @@ import type { TypedArray } from '../../../dtype.js';
 import type { KernelTable, TensorInfo, TensorMeta } from '../../backend.js';
 import { sizeOf } from '../../../shape.js';
 import { collapseReduction } from '../../layout.js';
+import { cpuFree, heapFloat32 } from '../alloc.js';
+import { getRuntime } from '../../wasm/runtime.js';
+import { wasmReduce } from '../../wasm/elementwise.js';
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -329,11 +332,28 @@ function accumulate(
   return out.dtype === 'float64' ? acc : new Float32Array(acc);
 }
 
+/**
+ * A float32 sum or max in wasm (bit-identical to the loops here), or null
+ * when the runtime is off or the pattern is not one it handles.
+ */
+function wasmReduction(op: 'sum' | 'max', x: TensorInfo<TypedArray>, axes: readonly number[], out: TensorMeta): Float32Array | null {
+  if (x.dtype !== 'float32' || out.dtype !== 'float32') return null;
+  const rt = getRuntime();
+  if (rt === null) return null;
+  const n = sizeOf(out.shape);
+  const y = heapFloat32(n) ?? new Float32Array(n);
+  if (wasmReduce(rt, op, x.data, x.shape, axes, y)) return y;
+  cpuFree(y);
+  return null;
+}
+
 /** @internal */
 export const reduceKernels: KernelTable<TypedArray> = {
-  sum: ([x], { axes }, [out]) => [accumulate(x, axes, out, intSum, floatSum, 0)],
+  sum: ([x], { axes }, [out]) => [wasmReduction('sum', x, axes, out) ?? accumulate(x, axes, out, intSum, floatSum, 0)],
   prod: ([x], { axes }, [out]) => [accumulate(x, axes, out, intProd, floatProd, 1)],
   max: ([x], { axes }, [out]) => {
+    const fast = wasmReduction('max', x, axes, out);
+    if (fast) return [fast];
     // The output has the input's dtype, so it holds every candidate exactly.
     const y = out.dtype === 'int32' ? new Int32Array(sizeOf(out.shape)) : out.dtype === 'float64' ? new Float64Array(sizeOf(out.shape)) : new Float32Array(sizeOf(out.shape));
     reduceInto(x.data, x.shape, axes, maxReducer, y, out.dtype === 'int32' ? INT32_MIN : -Infinity);
