@@ -275,6 +275,14 @@ describe('higher order', () => {
     expect(values(d4)).toEqual([0, 0, 0]);
   });
 
+  it('second order through relu: d²/dx² relu(x)² is 2 where x > 0, else 0 (relu\'s gradient is itself differentiable)', () => {
+    const d2 = grad((t) => grad((u) => u.relu().square())(t))(tensor([1.5, -2, 3, 0]));
+    expect(values(d2)).toEqual([2, 0, 2, 0]);
+    // And through the gradient's x input, which has zero derivative almost everywhere.
+    const mixed = grad((t) => grad((u) => u.relu().mul(t))(t))(tensor([2, -1]));
+    expect(values(mixed)).toEqual([2, 0]);
+  });
+
   it('mixed second derivatives: d/da (d/db a²b) = 2a', () => {
     const a = tensor([1.5, -2]);
     const b = tensor([4, 0.25]);

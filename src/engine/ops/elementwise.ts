@@ -125,7 +125,7 @@ const unary = {
   // log(1 + e^x) without overflow: max(x, 0) + log1p(e^-|x|).
   softplus: unaryOp('softplus', { expr: (x) => ir.add(ir.max(x, 0), ir.log1p(ir.exp(ir.neg(ir.abs(x))))), out: 'float', accepts: 'numeric', grad: (dy, x) => mul(dy, sigmoid(x)) }),
   // max/min propagate NaN, as in NumPy, TensorFlow and PyTorch; a select on x > 0 would turn NaN into 0.
-  relu: unaryOp('relu', { expr: (x) => ir.max(x, 0), out: 'same', accepts: 'numeric', grad: (dy, x) => mul(dy, step(greater(x, 0), dy)) }),
+  relu: unaryOp('relu', { expr: (x) => ir.max(x, 0), out: 'same', accepts: 'numeric', grad: (dy, x) => reluGrad(dy, x) }),
   relu6: unaryOp('relu6', { expr: (x) => ir.min(ir.max(x, 0), 6), out: 'same', accepts: 'numeric', grad: (dy, x) => mul(dy, step(logicalAnd(greater(x, 0), less(x, 6)), dy)) }),
   leakyRelu: unaryOp<{ alpha: number }>('leakyRelu', {
     expr: (x) => ir.select(ir.gt(x, 0), x, ir.mul(x, ir.param('alpha'))),
@@ -183,6 +183,14 @@ const castOp = defineOp<{ dtype: DType }>({
 // --------------------------------------------------------------- binary rows
 
 const binary = {
+  // relu's gradient as one program: dy where x > 0, else dy * 0, which keeps NaN and signed zeros exactly as mul(dy, cast(greater(x, 0))) did,
+  // in one pass instead of three (and one the wasm kernels run, since no bool array is made).
+  reluGrad: binaryOp('reluGrad', {
+    expr: (dy, x) => ir.select(ir.gt(x, 0), dy, ir.mul(dy, 0)),
+    out: 'promote',
+    accepts: 'numeric',
+    grad: (g, _dy, x) => [reluGrad(g, x), x0(x)],
+  }),
   add: binaryOp('add', { expr: (a, b) => ir.add(a, b), out: 'promote', accepts: 'numeric', grad: (dy) => [dy, dy] }),
   sub: binaryOp('sub', { expr: (a, b) => ir.sub(a, b), out: 'promote', accepts: 'numeric', grad: (dy) => [dy, neg(dy)] }),
   mul: binaryOp('mul', { expr: (a, b) => ir.mul(a, b), out: 'promote', accepts: 'numeric', grad: (dy, a, b) => [mul(dy, b), mul(dy, a)] }),
@@ -344,6 +352,8 @@ export function cast(x: TensorLike, dtype: DType): Tensor {
   return runOp1(castOp, [x], { dtype: assertDType('cast', dtype) });
 }
 
+/** relu's gradient: `dy` where `x > 0`, else `dy * 0`. @internal */
+function reluGrad(dy: Tensor, x: Tensor): Tensor { return runOp1(binary.reluGrad, [dy, x], {}); }
 /** a + b, broadcasting. @example `add(tensor([1, 2]), 10)` → [11, 12] */
 export function add(a: TensorLike, b: TensorLike): Tensor { return runOp1(binary.add, [a, b], {}); }
 /** a - b, broadcasting. @example `sub(tensor([5]), tensor([2]))` → [3] */

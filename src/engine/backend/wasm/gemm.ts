@@ -43,6 +43,7 @@
  */
 import type { FunctionBuilder, ModuleBuilder } from './asm.js';
 import type { BuildContext, WasmRuntime } from './runtime.js';
+import { DeviceError } from '../../errors.js';
 
 /**
  * One float32 matrix product on heap addresses:
@@ -730,14 +731,15 @@ const TASKS_PER_THREAD = 4;
 const PACKED_B_BUDGET = 8 << 20;
 
 /**
- * The heap could not provide a GEMM's scratch space (packed panels); the
- * caller should fall back to the TypeScript kernels.
+ * The wasm heap could not provide a GEMM's scratch space (packed panels)
+ * or a temporary copy of an operand. Callers catch it and run the
+ * TypeScript kernel instead; nothing has been written to C when it is
+ * thrown.
  * @internal
  */
-export class GemmHeapFull extends Error {
+export class GemmHeapFull extends DeviceError {
   constructor(bytes: number) {
-    super(`gemm: the wasm heap could not allocate ${bytes} bytes of scratch space`);
-    this.name = 'GemmHeapFull';
+    super(`gemm: expected ${bytes} bytes of wasm heap for scratch space, but the heap is at its limit`);
   }
 }
 
@@ -746,7 +748,17 @@ const roundUp = (x: number, step: number): number => Math.ceil(x / step) * step;
 const EDGE_BYTES = (cfg: GemmConfig): number => roundUp(cfg.mr * cfg.nr * 4, 64);
 
 /**
- * Runs a GEMM on the heap (all addresses must be on `rt.heap`).
+ * Runs a GEMM on the heap: `C_t (+)= op(A_t) · op(B_t)` for each product t
+ * of the batch (all addresses on `rt.heap`; see {@link GemmSpec}). With
+ * `k = 0`, C is zeroed (or left alone when accumulating). Threads split C,
+ * never k, so the result is bit-identical for any thread count; it depends
+ * only on the shapes, layouts and whether the module is relaxed.
+ *
+ * A batch of evenly spaced A against one B folds into one taller product;
+ * a batch of products each below {@link GEMM_PARALLEL_MIN_WORK} runs whole
+ * products per task in one call; thin products (m or n below the register
+ * tile, when the layout allows) use the unpacked kernels.
+ *
  * @throws {GemmHeapFull} When the heap cannot provide the packed-panel
  *   scratch space (nothing has been written to C then).
  * @internal
