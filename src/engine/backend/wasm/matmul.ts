@@ -95,8 +95,9 @@ export function wasmMatMul(rt: WasmRuntime, a: Float32Array, b: Float32Array, ou
     const bAddr = b === a ? aAddr : place(heap, temps, b, true, bEnd);
     const outOnHeap = heap.owns(out);
     const cAddr = place(heap, temps, out, false, total);
-    // Specs are built whole, never by spreading a base object: V8 makes a
-    // spread with overridden keys a slow dictionary object (~20 us a call).
+    // Specs are built whole, never by spreading a base object: an object
+    // spread that adds keys the base lacks made each call several
+    // microseconds slower in V8 (measured 5-20 us against 1.4 us for 16^3).
     const lda = transposeA ? m : k;
     const ldb = transposeB ? k : n;
     const sA = evenStride(aOffsets, batch);
