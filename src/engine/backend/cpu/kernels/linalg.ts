@@ -7,7 +7,7 @@
  * @module
  */
 import type { TypedArray } from '../../../dtype.js';
-import { cpuAlloc } from '../alloc.js';
+import { cpuAlloc, heapFloat32 } from '../alloc.js';
 import type { KernelTable } from '../../backend.js';
 import { sizeOf } from '../../../shape.js';
 import { matMulKernel, type MatMulArgs, type NumericArray } from './matmul.js';
@@ -54,7 +54,10 @@ export const linalgKernels: KernelTable<TypedArray> = {
     const k = transposeA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];
     const batchDims = out.shape.slice(0, -2);
     const batch = sizeOf(batchDims);
-    const y = cpuAlloc(out.dtype, sizeOf(out.shape)) as NumericArray;
+    const size = sizeOf(out.shape);
+    // float32 runs the wasm SIMD GEMM when the runtime is on (it writes every element, so no zero fill); float64 and int32 (and wasm off) the TypeScript one.
+    const rt = out.dtype === 'float32' && a.data instanceof Float32Array && b.data instanceof Float32Array ? getRuntime() : null;
+    const y = rt ? (heapFloat32(size) ?? new Float32Array(size)) : (cpuAlloc(out.dtype, size) as NumericArray);
     const args: MatMulArgs = {
       m,
       n,
@@ -65,8 +68,6 @@ export const linalgKernels: KernelTable<TypedArray> = {
       aOffsets: batchOffsets(a.shape, batchDims, batch),
       bOffsets: batchOffsets(b.shape, batchDims, batch),
     };
-    // float32 runs the wasm SIMD GEMM when the runtime is on; float64 and int32 (and wasm off) the TypeScript one.
-    const rt = y instanceof Float32Array && a.data instanceof Float32Array && b.data instanceof Float32Array ? getRuntime() : null;
     if (rt) wasmMatMul(rt, a.data as Float32Array, b.data as Float32Array, y as Float32Array, args);
     else matMulKernel(a.data as NumericArray, b.data as NumericArray, y, args);
     return [y];

@@ -9,7 +9,7 @@
  * @module
  */
 import type { TypedArray } from '../../../dtype.js';
-import { cpuAlloc } from '../alloc.js';
+import { cpuAlloc, heapFloat32 } from '../alloc.js';
 import { sizeOf } from '../../../shape.js';
 import type { KernelTable, TensorMeta } from '../../backend.js';
 import {
@@ -34,15 +34,26 @@ const f = (data: TypedArray): FloatArray => data as FloatArray;
 
 /** Whether a float32 conv runs on the wasm kernels (all three arrays float32 and the runtime on). */
 function wasmFloat32(a: TypedArray, b: TypedArray, out: TypedArray): boolean {
-  return out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array && getRuntime() !== null;
+  return out instanceof Float32Array && wasmInputs(a, b);
+}
+
+/** Whether both inputs are float32 and the wasm runtime is on. */
+function wasmInputs(a: TypedArray, b: TypedArray): boolean {
+  return a instanceof Float32Array && b instanceof Float32Array && getRuntime() !== null;
 }
 
 /** @internal */
 export const nnKernels: KernelTable<TypedArray> = {
   conv2d: ([x, filter], g, [out]) => {
+    if (out.dtype === 'float32' && wasmInputs(x.data, filter.data)) {
+      // The wasm kernel writes every output element, so the block needs no zero fill.
+      const size = sizeOf(out.shape);
+      const y = heapFloat32(size) ?? new Float32Array(size);
+      wasmConv2d(getRuntime()!, x.data as Float32Array, filter.data as Float32Array, y, g);
+      return [y];
+    }
     const y = floatOut(out);
-    if (wasmFloat32(x.data, filter.data, y)) wasmConv2d(getRuntime()!, x.data as Float32Array, filter.data as Float32Array, y as Float32Array, g);
-    else conv2dKernel(f(x.data), f(filter.data), y, g);
+    conv2dKernel(f(x.data), f(filter.data), y, g);
     return [y];
   },
   conv2dBackpropInput: ([dy, filter], g, [out]) => {
