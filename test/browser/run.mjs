@@ -2,7 +2,9 @@
  * The WebGPU backend in a real browser: serves the repository, opens
  * test/browser/index.html in headless Chromium (WebGPU on SwiftShader, so no
  * GPU is needed), and checks what the page reports: a matmul, the random
- * stream against the CPU, and a model.fit whose loss falls.
+ * stream against the CPU, and a model.fit whose loss falls; and the CPU
+ * backend's wasm SIMD kernels with Web Worker threads on a cross-origin
+ * isolated page (a threaded matmul and conv against plain JS loops).
  *
  *   npm run build && node test/browser/run.mjs   # needs Debian's chromium (apt-get install chromium)
  */
@@ -29,7 +31,14 @@ const server = createServer(async (req, res) => {
   if (!path.startsWith(root)) return void res.writeHead(403).end();
   try {
     const data = await readFile(path);
-    res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(data);
+    // Cross-origin isolation (COOP + COEP) gives the page SharedArrayBuffer, which the CPU backend's wasm threads need.
+    res
+      .writeHead(200, {
+        'content-type': types[extname(path)] ?? 'application/octet-stream',
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-embedder-policy': 'require-corp',
+      })
+      .end(data);
   } catch {
     res.writeHead(404).end();
   }
@@ -61,6 +70,11 @@ const ok =
   JSON.stringify(r.checks.matMul) === '[3,7]' &&
   r.checks.normalMaxDiff < 1e-5 &&
   r.checks.loss[1] < r.checks.loss[0] / 2 &&
-  r.checks.weightDevice === 'webgpu';
-console.log(ok ? 'browser WebGPU check passed' : 'browser WebGPU check FAILED');
+  r.checks.weightDevice === 'webgpu' &&
+  r.checks.cpu.wasm === true &&
+  r.checks.cpu.sharedMemory === true &&
+  r.checks.cpu.workersReady >= 1 &&
+  r.checks.cpuMatMulMaxErr < 1e-3 &&
+  r.checks.cpuConvMaxErr < 1e-3;
+console.log(ok ? 'browser WebGPU and CPU wasm checks passed' : 'browser check FAILED');
 process.exit(ok ? 0 : 1);
