@@ -436,6 +436,11 @@ export class FunctionBuilder {
   /** `f64x2.min` (NaN-propagating). */ f64x2Min(): this { return this.simd(0xf4); }
   /** `f64x2.max` (NaN-propagating). */ f64x2Max(): this { return this.simd(0xf5); }
   // ---- end of the elementwise block ----
+
+  // ---- pooling kernels (pool.ts) ----
+  /** `f64.convert_i32_s`. */ f64ConvertI32S(): this { return this.op(0xb7); }
+  /** `i32x4.eq`. */ i32x4Eq(): this { return this.simd(0x37); }
+  // ---- end of the pooling block ----
 }
 
 /** One function of a module under construction. */

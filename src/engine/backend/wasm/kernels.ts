@@ -11,9 +11,10 @@ import type { BuildContext } from './runtime.js';
 import { buildGemm, GEMM_TASKS } from './gemm.js';
 import { buildConv, CONV_TASKS } from './conv.js';
 import { buildElementwise, ELEMENTWISE_TASKS } from './elementwise.js';
+import { buildPool, POOL_TASKS } from './pool.js';
 
 /** Builders, in module order. @internal */
-export const KERNEL_BUILDERS: readonly ((mb: ModuleBuilder, ctx: BuildContext) => void)[] = [buildGemm, buildConv, buildElementwise];
+export const KERNEL_BUILDERS: readonly ((mb: ModuleBuilder, ctx: BuildContext) => void)[] = [buildGemm, buildConv, buildElementwise, buildPool];
 
 /** Every task function's export name. @internal */
-export const TASKS: readonly string[] = [...GEMM_TASKS, ...CONV_TASKS, ...ELEMENTWISE_TASKS];
+export const TASKS: readonly string[] = [...GEMM_TASKS, ...CONV_TASKS, ...ELEMENTWISE_TASKS, ...POOL_TASKS];

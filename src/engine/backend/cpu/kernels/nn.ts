@@ -24,6 +24,7 @@ import {
 import { getRuntime } from '../../wasm/runtime.js';
 import { wasmConv2d, wasmConv2dBackpropFilter, wasmConv2dBackpropInput } from '../../wasm/conv.js';
 import { avgPoolBackpropKernel, avgPoolKernel, maxPoolBackpropKernel, maxPoolKernel } from './pool.js';
+import { wasmAvgPool, wasmAvgPoolGrad, wasmMaxPool, wasmMaxPoolGrad } from '../../wasm/pool.js';
 
 /** A new output buffer; the op's inference rule guarantees a float dtype. */
 function floatOut(meta: TensorMeta): FloatArray {
@@ -40,6 +41,11 @@ function wasmFloat32(a: TypedArray, b: TypedArray, out: TypedArray): boolean {
 /** Whether both inputs are float32 and the wasm runtime is on. */
 function wasmInputs(a: TypedArray, b: TypedArray): boolean {
   return a instanceof Float32Array && b instanceof Float32Array && getRuntime() !== null;
+}
+
+/** Whether a float32 pooling op runs on the wasm kernels (every array float32 and the runtime on); they give the TypeScript kernels' results bit for bit. */
+function wasmPool32(out: TypedArray, ...inputs: TypedArray[]): boolean {
+  return out instanceof Float32Array && inputs.every((a) => a instanceof Float32Array) && getRuntime() !== null;
 }
 
 /** @internal */
@@ -85,22 +91,26 @@ export const nnKernels: KernelTable<TypedArray> = {
   },
   maxPool: ([x], g, [out]) => {
     const y = floatOut(out);
-    maxPoolKernel(f(x.data), y, g);
+    if (wasmPool32(y, x.data)) wasmMaxPool(getRuntime()!, x.data as Float32Array, y as Float32Array, g);
+    else maxPoolKernel(f(x.data), y, g);
     return [y];
   },
   maxPoolGrad: ([dy, x], g, [out]) => {
     const dx = floatOut(out);
-    maxPoolBackpropKernel(f(dy.data), f(x.data), dx, g);
+    if (wasmPool32(dx, dy.data, x.data)) wasmMaxPoolGrad(getRuntime()!, dy.data as Float32Array, x.data as Float32Array, dx as Float32Array, g);
+    else maxPoolBackpropKernel(f(dy.data), f(x.data), dx, g);
     return [dx];
   },
   avgPool: ([x], g, [out]) => {
     const y = floatOut(out);
-    avgPoolKernel(f(x.data), y, g);
+    if (wasmPool32(y, x.data)) wasmAvgPool(getRuntime()!, x.data as Float32Array, y as Float32Array, g);
+    else avgPoolKernel(f(x.data), y, g);
     return [y];
   },
   avgPoolGrad: ([dy], g, [out]) => {
     const dx = floatOut(out);
-    avgPoolBackpropKernel(f(dy.data), dx, g);
+    if (wasmPool32(dx, dy.data)) wasmAvgPoolGrad(getRuntime()!, dy.data as Float32Array, dx as Float32Array, g);
+    else avgPoolBackpropKernel(f(dy.data), dx, g);
     return [dx];
   },
 };
