@@ -191,6 +191,14 @@ describe('CPU configuration', () => {
     lm.dispose([a, b, c]);
   });
 
+  it.runIf(wasmOn)('a relaxed-SIMD change made while wasm is off applies when it comes back on', () => {
+    lm.configureCpu({ wasm: false });
+    lm.configureCpu({ relaxedSimd: false });
+    lm.configureCpu({ wasm: true });
+    expect(lm.getCpuInfo().relaxedSimd).toBe(false);
+    lm.configureCpu({ relaxedSimd: 'auto' });
+  });
+
   it.runIf(wasmOn)('relaxed SIMD can be forced off and back', () => {
     lm.configureCpu({ relaxedSimd: false });
     expect(lm.getCpuInfo().relaxedSimd).toBe(false);

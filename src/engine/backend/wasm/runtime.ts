@@ -167,6 +167,11 @@ function detectRelaxed(): boolean {
   return relaxedSupport;
 }
 
+/** Whether the module should use relaxed SIMD under the current setting. */
+function wantRelaxed(): boolean {
+  return settings.relaxed === 'auto' ? detectRelaxed() : settings.relaxed && detectRelaxed();
+}
+
 function createMemory(): { memory: WebAssembly.Memory; shared: boolean; maximum: number } {
   const canShare = typeof SharedArrayBuffer === 'function';
   // A shared memory needs a maximum; try the full 4 GiB address space first, then smaller ones (32-bit hosts).
@@ -286,7 +291,7 @@ export function getRuntime(): WasmRuntime | null {
   }
   try {
     const { memory, shared, maximum } = createMemory();
-    const relaxed = settings.relaxed === 'auto' ? detectRelaxed() : settings.relaxed && detectRelaxed();
+    const relaxed = wantRelaxed();
     runtime = new WasmRuntime(new WasmHeap(memory, Math.min(settings.heapLimit, maximum * 65536)), shared, maximum, relaxed);
   } catch (e) {
     unavailable = `the kernel module failed to build: ${(e as Error).message}`;
@@ -364,7 +369,7 @@ export function configureCpu(options: CpuOptions): void {
   }
   if (relaxedSimd !== undefined) {
     settings.relaxed = relaxedSimd;
-    if (runtime) runtime.rebuild(relaxedSimd === 'auto' ? detectRelaxed() : relaxedSimd && detectRelaxed());
+    if (runtime) runtime.rebuild(wantRelaxed());
   }
   if (wasm !== undefined && wasm !== settings.wasm) {
     settings.wasm = wasm;
@@ -378,7 +383,9 @@ export function configureCpu(options: CpuOptions): void {
       runtime = parked ?? undefined;
       parked = null;
       unavailable = undefined;
-      if (runtime === undefined) getRuntime();
+      // A relaxed-SIMD change made while wasm was off applies now.
+      if (runtime) runtime.rebuild(wantRelaxed());
+      else getRuntime();
     }
   }
 }
