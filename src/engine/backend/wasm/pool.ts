@@ -38,6 +38,7 @@ import type { BuildContext, WasmRuntime } from './runtime.js';
 import type { Conv2DGeometry } from '../../conv-geometry.js';
 import { ShapeError } from '../../errors.js';
 import { avgPoolBackpropKernel, avgPoolKernel, maxPoolBackpropKernel, maxPoolKernel } from '../cpu/kernels/pool.js';
+import { HeapFull, Staging } from './staging.js';
 
 /** Task functions of this module (see `WasmRuntime.parallel`). @internal */
 export const POOL_TASKS: readonly string[] = ['pool_max_task', 'pool_max_grad_task', 'pool_avg_task', 'pool_avg_grad_task'];
@@ -520,42 +521,6 @@ export function buildPool(mb: ModuleBuilder, _ctx: BuildContext): void {
 // ---------------------------------------------------------------------------
 // JS side
 
-/** Thrown when the heap cannot hold a temporary: the caller falls back to TypeScript. */
-class HeapFull extends Error {}
-
-/** Heap addresses of a call's arrays: in place when on the heap, else temporary blocks (inputs copied in, outputs copied out). */
-class Staging {
-  private readonly temps: [number, number][] = [];
-  private readonly outs: [Float32Array, number][] = [];
-  constructor(private readonly rt: WasmRuntime) {}
-
-  place(arrays: readonly [Float32Array, 'in' | 'out'][]): number[] {
-    const heap = this.rt.heap;
-    // Allocate everything before making any view (growing a non-shared memory detaches views).
-    const addrs = arrays.map(([arr]) => {
-      if (heap.owns(arr)) return arr.byteOffset;
-      const addr = heap.alloc(arr.byteLength);
-      if (addr < 0) throw new HeapFull();
-      this.temps.push([addr, arr.byteLength]);
-      return addr;
-    });
-    arrays.forEach(([arr, kind], i) => {
-      if (heap.owns(arr)) return;
-      if (kind === 'in') heap.f32(addrs[i], arr.length).set(arr);
-      else this.outs.push([arr, addrs[i]]);
-    });
-    return addrs;
-  }
-
-  copyOut(): void {
-    for (const [arr, addr] of this.outs) arr.set(this.rt.heap.f32(addr, arr.length));
-  }
-
-  release(): void {
-    for (const [addr, bytes] of this.temps) this.rt.heap.free(addr, bytes);
-    this.temps.length = 0;
-  }
-}
 
 /**
  * Below this much work (window taps times output elements) a pooling
