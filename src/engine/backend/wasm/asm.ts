@@ -211,6 +211,16 @@ export class FunctionBuilder {
     return this;
   }
 
+  /** `while (cond()) body()`; `cond` emits one i32. */
+  while_(cond: () => void, body: () => void): this {
+    this.block().loop();
+    cond();
+    this.i32Eqz().brIf(1);
+    body();
+    this.br(0).end().end();
+    return this;
+  }
+
   // ---- memory ----
   /** `i32.load`. */
   i32Load(offset = 0): this {

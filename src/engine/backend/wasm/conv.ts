@@ -122,15 +122,6 @@ const N_ARGS = 25;
 
 type F = FunctionBuilder;
 
-/** `while (cond()) body()`; `cond` leaves one i32. */
-function whileDo(f: F, cond: () => void, body: () => void): void {
-  f.block().loop();
-  cond();
-  f.i32Eqz().brIf(1);
-  body();
-  f.br(0).end().end();
-}
-
 /**
  * `for (i = from; i < to; i++)` whose body sits in a block: from the body's
  * top level `br 0` continues and `br 2` breaks.
@@ -149,17 +140,17 @@ function forC(f: F, i: number, from: () => void, to: () => void, body: () => voi
  * float at offset 0; `advance(bytes)` moves every pointer but `d`.
  */
 function emitStream(f: F, d: number, e: number, wide: (off: number) => void, narrow: () => void, advance: (bytes: number) => void): void {
-  whileDo(f, () => f.get(e).get(d).i32(64).i32Add().i32GeU(), () => {
+  f.while_(() => f.get(e).get(d).i32(64).i32Add().i32GeU(), () => {
     for (let o = 0; o < 64; o += 16) wide(o);
     f.get(d).i32(64).i32Add().set(d);
     advance(64);
   });
-  whileDo(f, () => f.get(e).get(d).i32(16).i32Add().i32GeU(), () => {
+  f.while_(() => f.get(e).get(d).i32(16).i32Add().i32GeU(), () => {
     wide(0);
     f.get(d).i32(16).i32Add().set(d);
     advance(16);
   });
-  whileDo(f, () => f.get(d).get(e).i32LtU(), () => {
+  f.while_(() => f.get(d).get(e).i32LtU(), () => {
     narrow();
     f.get(d).i32(4).i32Add().set(d);
     advance(4);
@@ -428,7 +419,7 @@ function buildDirect(mb: ModuleBuilder, relaxed: boolean, cfg: ConvConfig): void
         {
           // One run of (fxB - fxA)·C values.
           f.get(xp).get(fxB).get(fxA).i32Sub().get(cB).i32Mul().i32Add().set(xe);
-          whileDo(f, () => f.get(xp).get(xe).i32LtU(), () => {
+          f.while_(() => f.get(xp).get(xe).i32LtU(), () => {
             body();
             f.get(xp).i32(4).i32Add().set(xp);
             f.get(wp).get(ldwB).i32Add().set(wp);
@@ -486,7 +477,7 @@ function buildDirect(mb: ModuleBuilder, relaxed: boolean, cfg: ConvConfig): void
     /** Runs `body(pair)` over the row's output pixels, two at a time where their windows clip alike. */
     const pixels = (body: (pair: boolean) => void): void => {
       f.i32(0).set(ox);
-      whileDo(f, () => f.get(ox).get(a.OW).i32LtS(), () => {
+      f.while_(() => f.get(ox).get(a.OW).i32LtS(), () => {
         f.get(ox).get(a.sw).i32Mul().get(a.pl).i32Sub().set(ix0);
         validRange(ix0, a.dw, a.W, a.FW, fxA, fxB);
         f.get(a.out).get(q).get(a.OW).i32Mul().get(ox).i32Add().get(coB).i32Mul().i32Add().set(oPix);
@@ -519,7 +510,7 @@ function buildDirect(mb: ModuleBuilder, relaxed: boolean, cfg: ConvConfig): void
       // Channel blocks outermost: one block's filter columns (K·16·nv bytes) stay in L1 across the row.
       f.i32(0).set(co);
       for (let nv = maxVectors; nv >= 1; nv >>= 1) {
-        whileDo(f, () => f.get(a.CO).get(co).i32(4 * nv).i32Add().i32GeS(), () => {
+        f.while_(() => f.get(a.CO).get(co).i32(4 * nv).i32Add().i32GeS(), () => {
           pixels((pair) => block(nv, pair));
           f.get(co).i32(4 * nv).i32Add().set(co);
         });
@@ -589,7 +580,7 @@ function buildFilterGrad(mb: ModuleBuilder, relaxed: boolean): void {
           // dp = dy + ((qq·OW + oxA)·CO + co)·4
           f.get(a.col).get(qq).get(a.OW).i32Mul().get(oxA).i32Add().get(a.CO).i32Mul().get(co).i32Add().i32(2).i32Shl().i32Add().tee(dp);
           f.get(oxB).get(oxA).i32Sub().get(coB).i32Mul().i32Add().set(de);
-          whileDo(f, () => f.get(dp).get(de).i32LtU(), () => {
+          f.while_(() => f.get(dp).get(de).i32LtU(), () => {
             f.get(xp).v128Load32Splat().set(s0);
             if (pair) f.get(xp).v128Load32Splat(4).set(s1);
             for (let v = 0; v < nv; v++) f.get(dp).v128Load(16 * v).set(dv[v]);
@@ -619,14 +610,14 @@ function buildFilterGrad(mb: ModuleBuilder, relaxed: boolean): void {
     const channelTiles = (pair: boolean): void => {
       f.i32(0).set(co);
       for (let nv = NV; nv >= 1; nv >>= 1) {
-        whileDo(f, () => f.get(a.CO).get(co).i32(4 * nv).i32Add().i32GeS(), () => {
+        f.while_(() => f.get(a.CO).get(co).i32(4 * nv).i32Add().i32GeS(), () => {
           tile(nv, pair);
           f.get(co).i32(4 * nv).i32Add().set(co);
         });
       }
     };
     f.get(q).set(sb);
-    whileDo(f, () => f.get(sb).get(qEnd).i32LtS(), () => {
+    f.while_(() => f.get(sb).get(qEnd).i32LtS(), () => {
       f.get(sb).get(a.sbr).i32Add().set(sbEnd);
       f.get(sbEnd).get(qEnd).get(sbEnd).get(qEnd).i32LtS().select().set(sbEnd);
       f.get(sb).get(a.OH).i32DivU().tee(b0).get(a.OH).i32Mul().set(oy0);
@@ -644,7 +635,7 @@ function buildFilterGrad(mb: ModuleBuilder, relaxed: boolean): void {
           f.get(oxB).get(oxA).get(oxB).get(oxA).i32GtS().select().set(oxB);
           f.get(fy).get(a.FW).i32Mul().get(fx).i32Add().get(a.C).i32Mul().set(kRow);
           f.i32(0).set(ci);
-          whileDo(f, () => f.get(ci).i32(2).i32Add().get(a.C).i32LeS(), () => {
+          f.while_(() => f.get(ci).i32(2).i32Add().get(a.C).i32LeS(), () => {
             channelTiles(true);
             f.get(ci).i32(2).i32Add().set(ci);
             f.get(kRow).i32(2).i32Add().set(kRow);
@@ -670,7 +661,7 @@ function buildSum(mb: ModuleBuilder): void {
     const acc = f.local('v128');
     const sAcc = f.local('f32');
     f.get(dst).tee(d).get(n).i32(2).i32Shl().i32Add().set(e);
-    whileDo(f, () => f.get(e).get(d).i32(16).i32Add().i32GeU(), () => {
+    f.while_(() => f.get(e).get(d).i32(16).i32Add().i32GeU(), () => {
       f.get(d).get(dst).i32Sub().set(off);
       f.get(src).get(off).i32Add().tee(s).v128Load().set(acc);
       f.for_(t, () => f.i32(1), () => f.get(count), 1, () => {
@@ -679,7 +670,7 @@ function buildSum(mb: ModuleBuilder): void {
       f.get(d).get(acc).v128Store();
       f.get(d).i32(16).i32Add().set(d);
     });
-    whileDo(f, () => f.get(d).get(e).i32LtU(), () => {
+    f.while_(() => f.get(d).get(e).i32LtU(), () => {
       f.get(d).get(dst).i32Sub().set(off);
       f.get(src).get(off).i32Add().tee(s).f32Load().set(sAcc);
       f.for_(t, () => f.i32(1), () => f.get(count), 1, () => {

@@ -86,15 +86,6 @@ function loadArgs(f: F, args: number): Args {
   return out;
 }
 
-/** `while (cond()) body()`; `cond` leaves one i32. */
-function whileDo(f: F, cond: () => void, body: () => void): void {
-  f.block().loop();
-  cond();
-  f.i32Eqz().brIf(1);
-  body();
-  f.br(0).end().end();
-}
-
 /** `for (i = 0; i < n; i++) body()` (`n` a local). */
 function forN(f: F, i: number, n: number, body: () => void): void {
   f.for_(i, () => f.i32(0), () => f.get(n), 1, body);
@@ -191,15 +182,15 @@ function emitPixels(f: F, a: Args, s: Sizes, qLo: number, qHi: number, body: (p:
  */
 function emitChannels(f: F, s: Sizes, c: number, vec: (u: number) => void, scalar: () => void): void {
   f.i32(0).set(c);
-  whileDo(f, () => f.get(c).i32(64).i32Add().get(s.cB).i32LeS(), () => {
+  f.while_(() => f.get(c).i32(64).i32Add().get(s.cB).i32LeS(), () => {
     vec(4);
     f.get(c).i32(64).i32Add().set(c);
   });
-  whileDo(f, () => f.get(c).i32(16).i32Add().get(s.cB).i32LeS(), () => {
+  f.while_(() => f.get(c).i32(16).i32Add().get(s.cB).i32LeS(), () => {
     vec(1);
     f.get(c).i32(16).i32Add().set(c);
   });
-  whileDo(f, () => f.get(c).get(s.cB).i32LtS(), () => {
+  f.while_(() => f.get(c).get(s.cB).i32LtS(), () => {
     scalar();
     f.get(c).i32(4).i32Add().set(c);
   });
@@ -269,11 +260,11 @@ function emitGradBand(f: F, task: number, a: Args, s: Sizes): GradBand {
   // Zero the band.
   f.i32(0).i32x4Splat().set(z);
   f.get(g.bandLo).set(d);
-  whileDo(f, () => f.get(g.bandHi).get(d).i32(16).i32Add().i32GeU(), () => {
+  f.while_(() => f.get(g.bandHi).get(d).i32(16).i32Add().i32GeU(), () => {
     f.get(d).get(z).v128Store();
     f.get(d).i32(16).i32Add().set(d);
   });
-  whileDo(f, () => f.get(d).get(g.bandHi).i32LtU(), () => {
+  f.while_(() => f.get(d).get(g.bandHi).i32LtU(), () => {
     f.get(d).f32(0).f32Store();
     f.get(d).i32(4).i32Add().set(d);
   });
@@ -325,7 +316,7 @@ export function buildPool(mb: ModuleBuilder, _ctx: BuildContext): void {
       {
         f.get(px.yp).set(loc.ptr);
         f.get(px.yp).get(s.cB).i32Add().set(loc.rp);
-        whileDo(f, () => f.get(loc.ptr).get(loc.rp).i32LtU(), () => {
+        f.while_(() => f.get(loc.ptr).get(loc.rp).i32LtU(), () => {
           f.get(loc.ptr).f32(-Infinity).f32Store();
           f.get(loc.ptr).i32(4).i32Add().set(loc.ptr);
         });
